@@ -1,0 +1,293 @@
+import hashlib
+import json
+import logging
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.http import request as http_request
+from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
+
+GENESIS_HASH = "0" * 64
+BUFFER_KEY = "ps_audit.buffer"
+# Arbitrary constant key of the transaction-scoped advisory lock that serialises
+# writers of the chain: whoever holds it appends the next links.
+CHAIN_LOCK_KEY = 7_351_940_118
+INSERT_CHUNK = 1000
+
+EVENT_TYPES = [
+    ("create", "Record created"),
+    ("write", "Field changed"),
+    ("unlink", "Record deleted"),
+    ("approval", "Approval"),
+    ("escalation", "Escalation"),
+    ("delegation", "Delegation"),
+    ("rule_change", "Rule change"),
+    ("settings", "Settings change"),
+    ("event", "Business event"),
+    ("retention", "Retention purge"),
+]
+ORIGINS = [("ui", "Web client"), ("rpc", "External RPC"), ("cron", "Scheduled action"),
+           ("system", "System")]
+# Columns that enter the hash, in this order. Changing it breaks every chain.
+HASHED_COLUMNS = ("chain_seq", "logged_at", "user_id", "company_id", "event_type", "res_model",
+                  "res_id", "field_name", "old_value", "new_value", "origin", "description")
+
+
+def _entry_digest(prev_hash, entry):
+    payload = [entry.get(col) for col in HASHED_COLUMNS]
+    payload[1] = str(payload[1])
+    blob = json.dumps([prev_hash, *payload], separators=(",", ":"), ensure_ascii=False,
+                      default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()
+
+
+class PsAuditLog(models.Model):
+    """Append-only, hash-chained journal of business events and field changes.
+
+    Entries are buffered for the transaction and inserted in one batch just before
+    commit (or before any search on the log), each carrying the SHA-256 of its content
+    and of the previous entry, as Odoo's accounting does for posted entries. Nobody can
+    write or delete entries through the ORM; the retention purge removes the oldest
+    entries only, so what remains is still one unbroken chain.
+    """
+
+    _name = "ps.audit.log"
+    _description = "Audit Log Entry"
+    _order = "chain_seq desc"
+    _rec_name = "description"
+    _log_access = False
+
+    chain_seq = fields.Integer("Sequence", readonly=True, index=True, aggregator=False)
+    logged_at = fields.Datetime("Time", readonly=True, index=True)
+    user_id = fields.Many2one("res.users", "User", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", "Company", readonly=True)
+    event_type = fields.Selection(EVENT_TYPES, "Event", readonly=True, index=True)
+    res_model = fields.Char("Model", readonly=True, index=True)
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model", readonly=True)
+    res_name = fields.Char("Record", readonly=True)
+    field_name = fields.Char("Field", readonly=True)
+    old_value = fields.Text("Old Value", readonly=True)
+    new_value = fields.Text("New Value", readonly=True)
+    origin = fields.Selection(ORIGINS, readonly=True)
+    description = fields.Char(readonly=True)
+    prev_hash = fields.Char("Previous Hash", readonly=True)
+    hash = fields.Char(readonly=True)
+
+    _sql_constraints = [
+        ("chain_seq_unique", "UNIQUE(chain_seq)", "Two audit entries cannot share a position."),
+    ]
+
+    # ------------------------------------------------------------------
+    # ORM guards: the journal is append-only for everybody
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        # Entries are only born through _log(), which chains them; a forged create
+        # through the ORM (RPC, import, sudo) would bypass the chain.
+        raise UserError(self.env._("Audit entries are written by the system only."))
+
+    def write(self, vals):
+        raise UserError(self.env._("Audit entries cannot be changed, not even by an administrator."))
+
+    def unlink(self):
+        raise UserError(self.env._(
+            "Audit entries cannot be deleted; set a retention period in Settings instead."))
+
+    def _flush_search(self, domain, fields=None, order=None, seen=None):
+        self._flush_buffer()
+        return super()._flush_search(domain, fields=fields, order=order, seen=seen)
+
+    # ------------------------------------------------------------------
+    # Writing
+    # ------------------------------------------------------------------
+    @api.model
+    def _origin(self):
+        if self.env.context.get("cron_id"):
+            return "cron"
+        try:
+            path = http_request and http_request.httprequest.path
+        except RuntimeError:  # outside of a request context
+            path = None
+        if not path:
+            return "system"
+        if path.startswith(("/xmlrpc", "/jsonrpc")):
+            return "rpc"
+        return "ui"
+
+    @api.model
+    def _log(self, entries):
+        """Queue entries for this transaction; they are chained and inserted in one batch
+        before commit. ``entries`` is a list of dicts with the keys event_type, res_model,
+        res_id, res_name, field_name, old_value, new_value, description (all optional but
+        event_type)."""
+        if not entries:
+            return
+        cr = self.env.cr
+        buffer = cr.precommit.data.get(BUFFER_KEY)
+        if buffer is None:
+            buffer = cr.precommit.data[BUFFER_KEY] = []
+            # bind the flush to a superuser env on the same cursor: whoever ends the
+            # transaction, the entries are written.
+            cr.precommit.add(self.env(su=True)["ps.audit.log"]._flush_buffer)
+        now = fields.Datetime.now()
+        user_id = self.env.uid
+        company_id = self.env.company.id
+        origin = self._origin()
+        for entry in entries:
+            buffer.append({
+                "logged_at": now,
+                "user_id": user_id,
+                "company_id": entry.get("company_id", company_id),
+                "event_type": entry["event_type"],
+                "res_model": entry.get("res_model"),
+                "res_id": entry.get("res_id") or None,
+                "res_name": (entry.get("res_name") or "")[:256] or None,
+                "field_name": entry.get("field_name"),
+                "old_value": entry.get("old_value"),
+                "new_value": entry.get("new_value"),
+                "origin": entry.get("origin", origin),
+                "description": (entry.get("description") or "")[:512] or None,
+            })
+
+    @api.model
+    def _flush_buffer(self):
+        """Chain and insert the buffered entries. Takes a transaction-level advisory lock
+        so that concurrent transactions append one after the other."""
+        cr = self.env.cr
+        buffer = cr.precommit.data.get(BUFFER_KEY)
+        if not buffer:
+            return
+        entries = list(buffer)
+        buffer.clear()
+        cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", CHAIN_LOCK_KEY))
+        cr.execute(SQL("SELECT chain_seq, hash FROM ps_audit_log ORDER BY chain_seq DESC LIMIT 1"))
+        row = cr.fetchone()
+        seq, prev_hash = (row[0], row[1]) if row else (0, GENESIS_HASH)
+        rows = []
+        for entry in entries:
+            seq += 1
+            entry["chain_seq"] = seq
+            digest = _entry_digest(prev_hash, entry)
+            rows.append((seq, entry["logged_at"], entry["user_id"], entry["company_id"],
+                         entry["event_type"], entry["res_model"], entry["res_id"],
+                         entry["res_name"], entry["field_name"], entry["old_value"],
+                         entry["new_value"], entry["origin"], entry["description"],
+                         prev_hash, digest))
+            prev_hash = digest
+        for start in range(0, len(rows), INSERT_CHUNK):
+            chunk = rows[start:start + INSERT_CHUNK]
+            cr.execute(SQL(
+                """INSERT INTO ps_audit_log
+                       (chain_seq, logged_at, user_id, company_id, event_type, res_model,
+                        res_id, res_name, field_name, old_value, new_value, origin,
+                        description, prev_hash, hash)
+                   VALUES %s""",
+                SQL(", ").join(SQL("%s", row) for row in chunk),
+            ))
+
+    # ------------------------------------------------------------------
+    # Verification
+    # ------------------------------------------------------------------
+    @api.model
+    def _verify_chain(self, batch_size=10000):
+        """Recompute every link, oldest first. Returns a dict with ``ok``, ``checked``,
+        and for a break: ``broken_id``, ``broken_seq`` and ``reason``. The oldest entry
+        left by the retention purge anchors the chain."""
+        self._flush_buffer()
+        cr = self.env.cr
+        columns = SQL(", ").join(SQL.identifier(c) for c in ("id", *HASHED_COLUMNS, "prev_hash", "hash"))
+        last_seq = None
+        expected_prev = None
+        checked = 0
+        while True:
+            cr.execute(SQL(
+                "SELECT %s FROM ps_audit_log WHERE chain_seq > %s ORDER BY chain_seq LIMIT %s",
+                columns, last_seq or 0, batch_size))
+            rows = cr.dictfetchall()
+            if not rows:
+                break
+            for row in rows:
+                checked += 1
+                if last_seq is not None and row["chain_seq"] != last_seq + 1:
+                    return self._verify_result(checked, row, self.env._(
+                        "entries between positions %(prev)s and %(seq)s are missing",
+                        prev=last_seq, seq=row["chain_seq"]))
+                if expected_prev is not None and row["prev_hash"] != expected_prev:
+                    return self._verify_result(checked, row, self.env._(
+                        "entry %(seq)s does not point to the hash of the entry before it",
+                        seq=row["chain_seq"]))
+                digest = _entry_digest(row["prev_hash"], row)
+                if digest != row["hash"]:
+                    return self._verify_result(checked, row, self.env._(
+                        "the content of entry %(seq)s was altered after it was written",
+                        seq=row["chain_seq"]))
+                expected_prev = row["hash"]
+                last_seq = row["chain_seq"]
+        return {"ok": True, "checked": checked}
+
+    def _verify_result(self, checked, row, reason):
+        return {"ok": False, "checked": checked, "broken_id": row["id"],
+                "broken_seq": row["chain_seq"], "reason": reason}
+
+    @api.model
+    def action_verify_chain(self):
+        result = self._verify_chain()
+        if result["ok"]:
+            message = self.env._("The audit chain is intact: %(count)s entries verified.",
+                                 count=result["checked"])
+            kind = "success"
+        else:
+            message = self.env._("The audit chain is broken at entry %(seq)s: %(reason)s.",
+                                 seq=result["broken_seq"], reason=result["reason"])
+            kind = "danger"
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": self.env._("Audit chain verification"), "message": message,
+                       "type": kind, "sticky": not result["ok"]},
+        }
+
+    # ------------------------------------------------------------------
+    # Retention
+    # ------------------------------------------------------------------
+    @api.model
+    def _cron_purge(self, batch_size=10000):
+        """Delete entries older than the retention period (Settings; 0 keeps everything),
+        oldest first, one batch per call. Oldest-first keeps the rest one chain."""
+        days = int(self.env["ir.config_parameter"].sudo().get_param(
+            "ps_base.audit_retention_days", 0) or 0)
+        if days <= 0:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return 0
+        limit_date = fields.Datetime.now() - timedelta(days=days)
+        cr = self.env.cr
+        self._flush_buffer()
+        # only ever a prefix of the chain: entries are chained at commit, so the time
+        # they were logged may be a little out of chain order
+        cr.execute(SQL(
+            """DELETE FROM ps_audit_log WHERE id IN (
+                   SELECT id FROM ps_audit_log
+                   WHERE chain_seq < COALESCE(
+                       (SELECT min(chain_seq) FROM ps_audit_log WHERE logged_at >= %s),
+                       (SELECT max(chain_seq) + 1 FROM ps_audit_log))
+                   ORDER BY chain_seq LIMIT %s)
+               RETURNING chain_seq""", limit_date, batch_size))
+        deleted = cr.fetchall()
+        cr.execute(SQL(
+            """SELECT count(*) FROM ps_audit_log WHERE chain_seq < COALESCE(
+                   (SELECT min(chain_seq) FROM ps_audit_log WHERE logged_at >= %s),
+                   (SELECT max(chain_seq) + 1 FROM ps_audit_log))""", limit_date))
+        remaining = cr.fetchone()[0]
+        if deleted:
+            self._log([{
+                "event_type": "retention",
+                "description": self.env._("Retention purge removed %(count)s entries up to "
+                                          "position %(seq)s (older than %(days)s days)",
+                                          count=len(deleted), seq=max(d[0] for d in deleted),
+                                          days=days),
+            }])
+        self.env["ir.cron"]._notify_progress(done=len(deleted), remaining=remaining)
+        return len(deleted)

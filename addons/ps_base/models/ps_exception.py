@@ -1,0 +1,111 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+SEVERITIES = [("info", "Info"), ("warning", "Warning"), ("critical", "Critical")]
+STATES = [("new", "New"), ("in_progress", "In Progress"), ("resolved", "Resolved"),
+          ("ignored", "Ignored")]
+
+
+class PsException(models.Model):
+    """One thing that went wrong in a hand-off, found by a sweep or raised by a workflow:
+    what failed, on which record, who owns it, how often it was retried and how it ended.
+
+    Sweeps raise exceptions through ``_raise_exceptions``, which is idempotent on ``key``:
+    an open exception with the same key is counted again (attempts + 1) instead of
+    duplicated, so a sweep rerun after a crash creates nothing twice.
+    """
+
+    _name = "ps.exception"
+    _description = "Workflow Exception"
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "state_sequence, severity_sequence desc, id desc"
+
+    name = fields.Char("Summary", required=True, tracking=True)
+    key = fields.Char(
+        "Deduplication Key", index=True, copy=False,
+        help="Identifies the failure: while an exception with this key is open, raising "
+             "it again only counts one more attempt.")
+    kind = fields.Char("Kind", index=True, help="Machine-readable kind, e.g. missing_timesheet")
+    source = fields.Char("Raised By", help="Sweep, rule or process that found the problem")
+    res_model = fields.Char("Model", index=True)
+    res_id = fields.Many2oneReference("Record ID", model_field="res_model")
+    res_name = fields.Char("Record")
+    severity = fields.Selection(SEVERITIES, default="warning", required=True, tracking=True)
+    severity_sequence = fields.Integer(compute="_compute_sequences", store=True)
+    state = fields.Selection(STATES, default="new", required=True, index=True, tracking=True)
+    state_sequence = fields.Integer(compute="_compute_sequences", store=True)
+    owner_id = fields.Many2one("res.users", "Owner", index=True, tracking=True)
+    company_id = fields.Many2one("res.company", default=lambda self: self.env.company,
+                                 required=True, index=True)
+    attempts = fields.Integer(default=1, help="How many times the problem was found or retried")
+    last_seen = fields.Datetime(default=fields.Datetime.now)
+    details = fields.Text("Details")
+    resolution = fields.Text()
+    resolved_by_id = fields.Many2one("res.users", "Resolved By", readonly=True)
+    resolved_date = fields.Datetime(readonly=True)
+
+    _sql_constraints = [
+        ("attempts_positive", "CHECK(attempts >= 0)", "Attempts cannot be negative."),
+    ]
+
+    @api.depends("state", "severity")
+    def _compute_sequences(self):
+        state_order = {"new": 1, "in_progress": 2, "resolved": 3, "ignored": 4}
+        severity_order = {"info": 1, "warning": 2, "critical": 3}
+        for exc in self:
+            exc.state_sequence = state_order.get(exc.state, 9)
+            exc.severity_sequence = severity_order.get(exc.severity, 0)
+
+    def init(self):
+        # at most one open exception per key: the base of the sweeps' idempotency
+        self.env.cr.execute("""
+            CREATE UNIQUE INDEX IF NOT EXISTS ps_exception_open_key_uniq
+            ON ps_exception (key) WHERE state IN ('new', 'in_progress') AND key IS NOT NULL
+        """)
+
+    def action_open_record(self):
+        self.ensure_one()
+        if not self.res_model or not self.res_id:
+            raise UserError(self.env._("This exception is not attached to a record."))
+        return {"type": "ir.actions.act_window", "res_model": self.res_model,
+                "res_id": self.res_id, "view_mode": "form", "target": "current"}
+
+    def action_take(self):
+        self.write({"owner_id": self.env.uid, "state": "in_progress"})
+
+    def action_resolve(self):
+        missing = self.filtered(lambda e: not e.resolution)
+        if missing:
+            raise UserError(self.env._(
+                "Say how the problem was solved in 'Resolution' before resolving: %s",
+                ", ".join(missing.mapped("name"))))
+        self.write({"state": "resolved", "resolved_by_id": self.env.uid,
+                    "resolved_date": fields.Datetime.now()})
+
+    def action_ignore(self):
+        self.write({"state": "ignored", "resolved_by_id": self.env.uid,
+                    "resolved_date": fields.Datetime.now()})
+
+    def action_reopen(self):
+        self.write({"state": "new", "resolved_by_id": False, "resolved_date": False})
+
+    @api.model
+    def _raise_exceptions(self, vals_list):
+        """Create or re-count exceptions in one batch. Each vals needs ``name`` and
+        should carry a ``key``; an open exception with the same key gets attempts + 1,
+        fresh details and last_seen instead of a duplicate. Returns all exceptions
+        concerned."""
+        keyed = {vals["key"]: vals for vals in vals_list if vals.get("key")}
+        existing = self.sudo().search([("key", "in", list(keyed)),
+                                       ("state", "in", ("new", "in_progress"))])
+        now = fields.Datetime.now()
+        for exc in existing:
+            vals = keyed.pop(exc.key)
+            exc.write({"attempts": exc.attempts + 1, "last_seen": now,
+                       "details": vals.get("details", exc.details),
+                       "severity": vals.get("severity", exc.severity)})
+        new_vals = [vals for vals in vals_list if not vals.get("key") or vals["key"] in keyed]
+        # sudo: sweeps run as any user (or the cron user) and must record what they find,
+        # whatever that user's own rights on the exception queue
+        created = self.sudo().create(new_vals) if new_vals else self.sudo()
+        return (existing | created).with_env(self.env)

@@ -1,0 +1,89 @@
+from freezegun import freeze_time
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+
+from .common import PsBaseCommon
+
+
+@tagged("post_install", "-at_install")
+@freeze_time("2026-03-02 09:00:00")
+class TestDelegation(PsBaseCommon):
+
+    def test_request_routes_to_delegate(self):
+        self.manager_user.with_user(self.manager_user).write({
+            "ps_delegate_id": self.pm.id, "ps_delegation_date_from": "2026-03-01",
+            "ps_delegation_date_to": "2026-03-10"})
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        line = self._pending(request)
+        self.assertEqual(line.user_id, self.pm)
+        self.assertEqual(line.original_user_id, self.manager_user)
+        self.assertTrue(line.is_delegated)
+        # the delegate decides; the absent manager cannot
+        request.with_user(self.pm).action_ps_approve()
+        self.assertFalse(self._pending(request).filtered(lambda l: l.tier_id == self.tier_manager))
+
+    def test_delegation_outside_its_dates_does_not_route(self):
+        self.manager_user.write({"ps_delegate_id": self.pm.id,
+                                 "ps_delegation_date_from": "2026-04-01"})
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        self.assertEqual(self._pending(request).user_id, self.manager_user)
+
+    def test_pending_approvals_follow_a_new_delegation_and_come_back(self):
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        line = self._pending(request)
+        self.assertEqual(line.user_id, self.manager_user)
+        self.manager_user.with_user(self.manager_user).write({"ps_delegate_id": self.pm.id})
+        self.assertEqual(line.user_id, self.pm)
+        self.assertEqual(line.original_user_id, self.manager_user)
+        # back from leave: the approval returns
+        self.manager_user.with_user(self.manager_user).write({"ps_delegate_id": False})
+        self.assertEqual(line.user_id, self.manager_user)
+        self.assertFalse(line.original_user_id)
+        self._flush_audit()
+        logged = self.env["ps.audit.log"].search([("event_type", "=", "delegation")])
+        self.assertGreaterEqual(len(logged), 4, "delegation changes and re-routings are logged")
+
+    def test_delegation_chain_is_followed(self):
+        self.manager_user.write({"ps_delegate_id": self.pm.id})
+        self.pm.write({"ps_delegate_id": self.finance.id})
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        line = self._pending(request)
+        self.assertEqual(line.user_id, self.finance)
+        self.assertEqual(line.original_user_id, self.manager_user)
+
+    def test_delegation_loop_is_refused(self):
+        self.manager_user.write({"ps_delegate_id": self.pm.id})
+        self.pm.write({"ps_delegate_id": self.finance.id})
+        with self.assertRaisesRegex(ValidationError, "Ps Finance → Ps Line Manager → Ps Pm → Ps Finance"):
+            self.finance.write({"ps_delegate_id": self.manager_user.id})
+        with self.assertRaisesRegex(ValidationError, "themselves"):
+            self.finance.write({"ps_delegate_id": self.finance.id})
+
+    def test_delegations_at_different_times_are_no_loop(self):
+        self.manager_user.write({"ps_delegate_id": self.pm.id,
+                                 "ps_delegation_date_from": "2026-03-01",
+                                 "ps_delegation_date_to": "2026-03-05"})
+        self.pm.write({"ps_delegate_id": self.manager_user.id,
+                       "ps_delegation_date_from": "2026-07-01",
+                       "ps_delegation_date_to": "2026-07-15"})
+        self.assertEqual(self.pm.ps_delegate_id, self.manager_user)
+
+    def test_end_before_start_is_refused(self):
+        with self.assertRaisesRegex(ValidationError, "before its start"):
+            self.pm.write({"ps_delegate_id": self.finance.id,
+                           "ps_delegation_date_from": "2026-03-05",
+                           "ps_delegation_date_to": "2026-03-01"})
+
+    def test_never_delegated_to_the_requester(self):
+        # the manager delegates to the very consultant who asks: the approval stays
+        # with the manager rather than letting the consultant approve their own request
+        self.manager_user.write({"ps_delegate_id": self.consultant.id})
+        self.tier_manager.fallback_user_id = self.admin_ps
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        self.assertNotIn(self.consultant, self._pending(request).user_id)
