@@ -28,6 +28,9 @@
         "views/ps_base_menus.xml",
     ],
     "demo": ["demo/ps_base_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["ps_base/static/tests/tours/**/*"],
+    },
     "application": True,
     "installable": True,
 }

@@ -29,6 +29,7 @@ class PsRequest(models.Model):
     _description = "Internal Request"
     _inherit = ["mail.thread", "mail.activity.mixin", "ps.approval.mixin", "ps.audit.mixin"]
     _order = "id desc"
+    _rec_names_search = ["name", "title"]
     _ps_approval_guard = {"state": ("approved", "done")}
     _ps_audit_fields = ("title", "amount", "category_id", "state", "requester_id")
 
@@ -45,6 +46,12 @@ class PsRequest(models.Model):
     description = fields.Html()
     state = fields.Selection(REQUEST_STATES, default="draft", required=True, tracking=True,
                              index=True, copy=False)
+
+    @api.depends("name", "title")
+    def _compute_display_name(self):
+        for request in self:
+            request.display_name = f"{request.name} · {request.title}" if request.title \
+                else request.name
 
     @api.constrains("amount")
     def _check_amount(self):

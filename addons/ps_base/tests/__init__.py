@@ -5,3 +5,4 @@ from . import test_escalation
 from . import test_audit
 from . import test_exception_event
 from . import test_performance
+from . import test_ui

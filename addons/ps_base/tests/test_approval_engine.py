@@ -239,3 +239,25 @@ class TestApprovalEngine(PsBaseCommon):
         self.assertEqual(events.mapped("event_type"), ["approval.requested"])
         with self.assertRaises(AccessError):
             self.env["ps.event"].with_user(self.consultant).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestMultiCompany(PsBaseCommon):
+
+    def test_other_company_sees_nothing(self):
+        other = self.env["res.company"].create({"name": "PS Other Co"})
+        finance_other = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Other finance", "login": "ps_other_finance",
+            "company_id": other.id, "company_ids": [(6, 0, other.ids)],
+            "groups_id": [(6, 0, self.env.ref("ps_base.group_ps_finance").ids)]})
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        approvals = self.env["ps.approval.request"].with_user(finance_other).search([])
+        self.assertFalse(approvals, "a finance controller of another company sees nothing")
+        self.assertEqual(
+            self.env["ps.approval.request"].with_user(self.finance).search(
+                [("res_model", "=", "ps.request"), ("res_id", "=", request.id)]).rule_id,
+            self.rule, "the controller of the company sees every request of it")
+        rule_other = self.rule.copy({"company_id": other.id, "name": "Other company rule"})
+        self.assertNotIn(rule_other, self.env["ps.approval.rule"].with_user(self.consultant)
+                         .search([]))
