@@ -29,7 +29,7 @@ class PsApprovalMixin(models.AbstractModel):
 
     ps_approval_state = fields.Selection(
         APPROVAL_STATES, "Approval", default="not_required", required=True, copy=False,
-        readonly=True, index=True)
+        readonly=True)
     ps_approval_request_ids = fields.One2many(
         "ps.approval.request", "res_id", "Approval Requests", readonly=True, copy=False,
         domain=lambda self: [("res_model", "=", self._name)],

@@ -11,6 +11,7 @@ from .bulk import bulk_insert
 
 REQUEST_STATES = [("pending", "Waiting"), ("approved", "Approved"), ("rejected", "Rejected"),
                   ("cancelled", "Cancelled")]
+BATCH = 1000
 DOCUMENT_FIELDS = ["ps_approval_next_user_ids", "ps_approval_deadline", "ps_approval_can_review",
                    "ps_approval_user_ids", "ps_approval_line_ids"]
 LINE_STATES = [("waiting", "Not Yet Due"), ("pending", "To Approve"), ("approved", "Approved"),
@@ -80,6 +81,14 @@ class PsApprovalRequest(models.Model):
         and nothing half-written. Records with an active pending or approved request for
         a rule get no new one (idempotent). Returns the new requests.
         """
+        if len(records) > BATCH:
+            # a thousand documents at a time, each with its own prefetch set: the ORM's
+            # per-record access stays constant however many documents are sent at once
+            requests = self.browse()
+            for start in range(0, len(records), BATCH):
+                requests |= self._request_for(
+                    records.browse(records.ids[start:start + BATCH]), rules=rules)
+            return requests
         Rule = self.env["ps.approval.rule"].sudo()
         if rules is None:
             rules = Rule.browse(Rule._rule_ids_for(records._name))
@@ -111,7 +120,13 @@ class PsApprovalRequest(models.Model):
                     resolver = resolvers[requester] = _ApproverResolver(self.env, requester)
                 lines = []
                 for tier in rule.tier_ids:
-                    lines += resolver.tier_lines(tier, record, first_step, now)
+                    # every tier is resolved now, so that a request nobody could finish is
+                    # refused at once; only the first step's approvers are written: the
+                    # later steps are resolved again when they open (delegations, group
+                    # members and managers as they are then)
+                    tier_lines = resolver.tier_lines(tier, record, first_step, now)
+                    if tier.step == first_step:
+                        lines += tier_lines
                 request_vals.append({
                     "rule_id": rule.id, "res_model": record._name, "res_id": record.id,
                     "res_name": record.display_name, "requester_id": requester.id,
@@ -173,17 +188,18 @@ class PsApprovalRequest(models.Model):
                         done = False
                 if not done:
                     break
-                later = request.line_ids.filtered(lambda l: l.step > request.current_step)
+                later = request.rule_id.tier_ids.filtered(
+                    lambda t, r=request: t.step > r.current_step)
                 if not later:
                     approved |= request
                     break
                 next_step = min(later.mapped("step"))
                 request.current_step = next_step
-                nxt = later.filtered(lambda l, s=next_step: l.step == s)
-                for line in nxt:
-                    line.write({"state": "pending",
-                                "deadline": now + timedelta(hours=line.tier_id._escalation_delay())})
-                activated |= nxt
+                opened = request._open_step(later.filtered(lambda t, s=next_step: t.step == s),
+                                            now)
+                if not opened:
+                    break  # nobody can approve the step: an exception was raised
+                activated |= opened
         to_skip.write({"state": "skipped"})
         for request in approved:
             request.write({"state": "approved", "decided_at": now,
@@ -195,6 +211,51 @@ class PsApprovalRequest(models.Model):
             approved._records_by_model(lambda recs: recs._ps_on_approved())
         activated._on_activated()
         return approved
+
+    def _open_step(self, tiers, now):
+        """Create the approvers of ``tiers`` (the step that opens now). People who
+        approved an earlier step of this request are left out: one person never fills
+        two tiers. When nobody can approve, an exception is raised for the
+        administrators and the request waits (``action_retry_step`` after a fix)."""
+        self.ensure_one()
+        record = self.env[self.res_model].browse(self.res_id).exists()
+        if not record:
+            return self.env["ps.approval.line"]
+        previous = self.line_ids.filtered(lambda l: l.state == "approved").user_id
+        resolver = _ApproverResolver(self.env, self.requester_id, exclude=previous)
+        try:
+            vals_list = []
+            for tier in tiers:
+                vals_list += resolver.tier_lines(tier, record, tiers[0].step, now)
+        except UserError as error:
+            self.env["ps.exception"]._raise_exceptions([{
+                "name": self.env._("Nobody can approve %(doc)s at step %(step)s",
+                                   doc=self.res_name, step=tiers[0].step),
+                "key": f"approval-unresolvable:{self.id}:{tiers[0].step}",
+                "kind": "approval_unresolvable", "source": "ps_base approval engine",
+                "res_model": self.res_model, "res_id": self.res_id, "res_name": self.res_name,
+                "severity": "critical", "company_id": self.company_id.id,
+                "details": str(error),
+            }])
+            return self.env["ps.approval.line"]
+        for vals in vals_list:
+            vals.update(request_id=self.id, res_model=self.res_model, res_id=self.res_id,
+                        requester_id=self.requester_id.id, company_id=self.company_id.id)
+        return self.env["ps.approval.line"].sudo().create(vals_list)
+
+    def action_retry_step(self):
+        """Open the current step again after the configuration was fixed."""
+        if not self.env.user.has_group("ps_base.group_ps_manager"):
+            raise AccessError(self.env._("Only administrators can retry an approval step."))
+        now = fields.Datetime.now()
+        for request in self.sudo().filtered(lambda r: r.state == "pending"):
+            if request.line_ids.filtered(lambda l: l.state == "pending"):
+                continue
+            tiers = request.rule_id.tier_ids.filtered(
+                lambda t, r=request: t.step == r.current_step)
+            request._open_step(tiers, now)._on_activated()
+            request._advance()
+        return True
 
     def _cancel(self, reason):
         """Cancel pending/approved requests (values changed, record reset, ...)."""
@@ -257,7 +318,7 @@ class PsApprovalLine(models.Model):
                                       required=True)
     res_name = fields.Char(related="request_id.res_name", string="Document")
     requester_id = fields.Many2one("res.users", "Requested By", readonly=True)
-    company_id = fields.Many2one("res.company", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     user_id = fields.Many2one("res.users", "Approver", readonly=True, required=True)
     original_user_id = fields.Many2one("res.users", "Delegated By", readonly=True,
                                        help="Set when the approval was routed to a delegate")
@@ -272,14 +333,18 @@ class PsApprovalLine(models.Model):
     comment = fields.Text(readonly=True)
 
     def init(self):
-        # 'my pending approvals' and the escalation sweep: partial indexes on open lines only
+        # 'my pending approvals' and the escalation sweep: partial indexes on open lines;
+        # documents an approver may read (record rules) and the approvals of a document
         self.env.cr.execute(SQL("""
             CREATE INDEX IF NOT EXISTS ps_approval_line_pending_user_idx
             ON ps_approval_line (user_id, deadline) WHERE state = 'pending';
             CREATE INDEX IF NOT EXISTS ps_approval_line_pending_deadline_idx
             ON ps_approval_line (deadline) WHERE state = 'pending' AND NOT escalated;
-            CREATE INDEX IF NOT EXISTS ps_approval_line_record_idx
-            ON ps_approval_line (res_model, res_id, user_id) WHERE state = 'pending';
+            DROP INDEX IF EXISTS ps_approval_line_record_idx;
+            CREATE INDEX IF NOT EXISTS ps_approval_line_user_record_idx
+            ON ps_approval_line (user_id, res_model, res_id);
+            CREATE INDEX IF NOT EXISTS ps_approval_line_document_idx
+            ON ps_approval_line (res_model, res_id);
         """))
 
     @api.model_create_multi
@@ -531,9 +596,10 @@ class _ApproverResolver:
     """Resolves the approvers of tiers for one requester, caching what is shared by all
     the records of a batch (groups, the requester's manager, delegations)."""
 
-    def __init__(self, env, requester):
+    def __init__(self, env, requester, exclude=None):
         self.env = env
         self.requester = requester
+        self.exclude = exclude or env["res.users"]
         self.routes = {}
         self._manager = None
         self._cache = {}
@@ -580,7 +646,7 @@ class _ApproverResolver:
         required = tier.required_user_ids
         lines, seen = [], set()
         for owner, target in self._route(self._candidates(tier, record)):
-            if target == self.requester or target.id in seen:
+            if target == self.requester or target.id in seen or target in self.exclude:
                 continue  # segregation of duties: nobody approves their own request
             seen.add(target.id)
             lines.append({
@@ -601,16 +667,16 @@ class _ApproverResolver:
                 "or a fallback approver to the tier.",
                 doc=record.display_name, tier=tier.name, rule=tier.rule_id.name,
                 n=max(needed, 1), m=len(lines), who=", ".join(filter(None, who)) or "-"))
-        if not lines:
-            # no regular approver: the fallback decides from the start
+        if len(lines) < needed or not lines:
+            # too few regular approvers for the quorum: the fallback can decide from the start
             for owner, target in self._route(fallback.filtered(lambda u: u.active)):
-                if target == self.requester or target.id in seen:
+                if target == self.requester or target.id in seen or target in self.exclude:
                     continue
                 seen.add(target.id)
                 lines.append({"tier_id": tier.id, "step": tier.step, "user_id": target.id,
                               "original_user_id": owner.id if owner != target else False,
                               "is_fallback": True, "state": state, "deadline": deadline})
-            if not lines:
+            if not any(line.get("is_fallback") for line in lines) and len(lines) < needed:
                 raise UserError(self.env._(
                     "%(doc)s cannot be sent for approval: nobody but you can approve tier "
                     "'%(tier)s' of rule '%(rule)s'.",

@@ -24,8 +24,9 @@ class TestApprovalEngine(PsBaseCommon):
         self.assertEqual(self._pending(request).user_id, self.manager_user)
         self.assertEqual(request.ps_approval_next_user_ids, self.manager_user)
         self.assertTrue(request.ps_approval_deadline)
-        waiting = request.ps_approval_line_ids.filtered(lambda l: l.state == "waiting")
-        self.assertEqual(waiting.user_id, self.finance | self.finance_2 | self.finance_3)
+        # later steps are resolved when they open
+        self.assertFalse(request.ps_approval_line_ids.filtered(
+            lambda l: l.tier_id == self.tier_finance))
 
         # a finance member cannot jump the queue
         with self.assertRaises(UserError):
@@ -138,12 +139,57 @@ class TestApprovalEngine(PsBaseCommon):
         request = self._new_request()
         request.with_user(self.consultant).action_submit()
         request.with_user(self.manager_user).action_ps_approve()
-        self.assertIn(self.manager_user, self._pending(request).user_id)
-        with self.assertRaisesRegex(UserError, "segregation of duties"):
+        self.assertEqual(self._pending(request).user_id,
+                         self.finance | self.finance_2 | self.finance_3,
+                         "the manager who approved step 1 is left out of step 2")
+        with self.assertRaisesRegex(UserError, "Nothing waits for your approval"):
             request.with_user(self.manager_user).action_ps_approve()
         request.with_user(self.finance).action_ps_approve()
         request.with_user(self.finance_2).action_ps_approve()
         self.assertEqual(request.ps_approval_state, "approved")
+
+    def test_one_person_never_fills_two_parallel_tiers(self):
+        self.rule.active = False
+        self.env["ps.approval.rule"].create({
+            "name": "Two parallel tiers", "model_id": self.request_model.id,
+            "tier_ids": [
+                Command.create({"name": "Delivery", "step": 1, "approver_type": "user",
+                                "user_ids": [Command.set(self.pm.ids)]}),
+                Command.create({"name": "Account", "step": 1, "approver_type": "user",
+                                "user_ids": [Command.set((self.pm | self.finance).ids)]}),
+            ],
+        })
+        request = self._new_request(amount=10)
+        request.with_user(self.consultant).action_submit()
+        pm_lines = self._pending(request, self.pm)
+        self.assertEqual(len(pm_lines), 2)
+        with self.assertRaisesRegex(UserError, "segregation of duties"):
+            request.with_user(self.pm).action_ps_approve()  # both tiers at once
+        delivery = pm_lines.filtered(lambda l: l.tier_id.name == "Delivery")
+        delivery.with_user(self.pm).action_approve()
+        with self.assertRaisesRegex(UserError, "already approved tier 'Delivery'"):
+            (pm_lines - delivery).with_user(self.pm).action_approve()
+        request.with_user(self.finance).action_ps_approve()
+        self.assertEqual(request.ps_approval_state, "approved")
+
+    def test_later_step_nobody_can_approve_raises_an_exception(self):
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        # by the time step 2 opens, two of the three finance members have left the group
+        self.finance_group.users = [Command.unlink(self.finance_2.id),
+                                    Command.unlink(self.finance_3.id)]
+        request.with_user(self.manager_user).action_ps_approve()
+        self.assertEqual(request.ps_approval_state, "pending")
+        self.assertFalse(self._pending(request))
+        exception = self.env["ps.exception"].search([("kind", "=", "approval_unresolvable"),
+                                                     ("res_id", "=", request.id)])
+        self.assertEqual(exception.severity, "critical")
+        # the administrator fixes the tier and retries the step
+        with self.assertRaises(AccessError):
+            request.ps_approval_request_ids.with_user(self.consultant).action_retry_step()
+        self.tier_finance.fallback_user_id = self.admin_ps
+        request.ps_approval_request_ids.with_user(self.admin_ps).action_retry_step()
+        self.assertEqual(self._pending(request).user_id, self.finance | self.admin_ps)
 
     def test_only_the_approver_decides(self):
         request = self._new_request()
