@@ -1,7 +1,7 @@
 import json
 from collections import defaultdict
 
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_datetime
 
@@ -263,8 +263,9 @@ class PsApprovalMixin(models.AbstractModel):
         pending = record._ps_pending_lines().filtered(lambda l: l.rule_id in rules)
         if pending:
             waits = ", ".join(
-                f"{line.user_id.name} ({line.tier_id.name}, "
-                f"{self.env._('due %s', format_datetime(self.env, line.deadline)) if line.deadline else '-'})"
+                self.env._("%(who)s (%(tier)s, due %(due)s)", who=line.user_id.name,
+                           tier=line.tier_id.name,
+                           due=format_datetime(self.env, line.deadline) if line.deadline else "-")
                 for line in pending)
             message = self.env._("%(doc)s is waiting for approval: %(who)s.",
                                  doc=record.display_name, who=waits)
@@ -290,6 +291,7 @@ class PsApprovalMixin(models.AbstractModel):
             for record in self:
                 record.message_post(body=self.env._("Approval complete."),
                                     subtype_xmlid="mail.mt_note")
+        return True
 
     def _ps_on_rejected(self, reason):
         """Hook: a request on the records was rejected."""
@@ -297,3 +299,4 @@ class PsApprovalMixin(models.AbstractModel):
             for record in self:
                 record.message_post(body=self.env._("Approval rejected: %s", reason),
                                     subtype_xmlid="mail.mt_note")
+        return True

@@ -27,7 +27,7 @@ class PsApprovalRequest(models.Model):
     _order = "id desc"
     _rec_name = "res_name"
 
-    rule_id = fields.Many2one("ps.approval.rule", "Rule", required=True, ondelete="restrict",
+    rule_id = fields.Many2one("ps.approval.rule", required=True, ondelete="restrict",
                               index=True, readonly=True)
     res_model = fields.Char("Model", required=True, index=True, readonly=True)
     res_id = fields.Many2oneReference("Record ID", model_field="res_model", required=True,
@@ -146,7 +146,7 @@ class PsApprovalRequest(models.Model):
             vals.update(state="pending", active=True)
         request_ids = bulk_insert(self.env, "ps.approval.request", request_vals)
         line_vals = []
-        for request_id, vals, lines in zip(request_ids, request_vals, line_groups):
+        for request_id, vals, lines in zip(request_ids, request_vals, line_groups, strict=True):
             for line in lines:
                 line.update(request_id=request_id, res_model=vals["res_model"],
                             res_id=vals["res_id"], requester_id=vals["requester_id"],
@@ -161,7 +161,8 @@ class PsApprovalRequest(models.Model):
         records.invalidate_model(DOCUMENT_FIELDS + ["ps_approval_request_ids"])
         records._ps_sync_approval_state()
         requests._log("approval", "approval.requested", self.env._("Approval requested"))
-        pending_ids = [lid for lid, vals in zip(line_ids, line_vals) if vals["state"] == "pending"]
+        pending_ids = [line_id for line_id, vals in zip(line_ids, line_vals, strict=True)
+                       if vals["state"] == "pending"]
         lines.browse(pending_ids)._on_activated()
         return requests.with_env(self.env)
 
@@ -177,7 +178,8 @@ class PsApprovalRequest(models.Model):
         to_skip = self.env["ps.approval.line"]
         for request in self.filtered(lambda r: r.state == "pending"):
             while True:
-                step_lines = request.line_ids.filtered(lambda l: l.step == request.current_step)
+                step = request.current_step
+                step_lines = request.line_ids.filtered(lambda l, s=step: l.step == s)
                 tiers = step_lines.tier_id
                 done = True
                 for tier in tiers:
@@ -309,7 +311,7 @@ class PsApprovalLine(models.Model):
 
     request_id = fields.Many2one("ps.approval.request", required=True, ondelete="cascade",
                                  index=True, readonly=True)
-    tier_id = fields.Many2one("ps.approval.tier", "Tier", required=True, ondelete="restrict",
+    tier_id = fields.Many2one("ps.approval.tier", required=True, ondelete="restrict",
                               readonly=True)
     rule_id = fields.Many2one(related="request_id.rule_id", string="Rule")
     step = fields.Integer(readonly=True)
@@ -501,7 +503,7 @@ class PsApprovalLine(models.Model):
         default_group = self.env["res.groups"].sudo().browse(int(
             self.env["ir.config_parameter"].sudo().get_param(
                 "ps_base.approval_fallback_group_id", 0) or 0)).exists()
-        groups = defaultdict(lambda: self.browse())
+        groups = defaultdict(self.browse)
         for line in self:
             groups[(line.request_id, line.tier_id)] |= line
         new_lines, exceptions, escalated = [], [], self.browse()

@@ -1,7 +1,8 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 from odoo.osv import expression
-from odoo.tools.safe_eval import datetime as safe_datetime, safe_eval
+from odoo.tools.safe_eval import datetime as safe_datetime
+from odoo.tools.safe_eval import safe_eval
 
 APPROVER_TYPES = [
     ("user", "Specific users"),
@@ -40,7 +41,7 @@ class PsApprovalRule(models.Model):
         help="Records this rule applies to, as an Odoo domain, e.g. "
              "[('partner_id.country_id.code', '=', 'US')]")
     amount_field_id = fields.Many2one(
-        "ir.model.fields", "Amount Field", ondelete="cascade",
+        "ir.model.fields", ondelete="cascade",
         domain="[('model_id', '=', model_id), ('ttype', 'in', ('float', 'monetary', 'integer'))]",
         help="Numeric field compared with the threshold; leave empty to use the condition only")
     amount_threshold = fields.Float(
@@ -113,7 +114,7 @@ class PsApprovalRule(models.Model):
                 raise ValidationError(self.env._(
                     "The amount field of rule '%s' must be a number field of the same model.",
                     rule.name))
-            if rule.watched_field_ids.filtered(lambda f: f.model_id != rule.model_id):
+            if rule.watched_field_ids.model_id - rule.model_id:
                 raise ValidationError(self.env._(
                     "Rule '%s' can only watch fields of the model it applies to.", rule.name))
 
@@ -232,7 +233,7 @@ class PsApprovalTier(models.Model):
     approver_type = fields.Selection(APPROVER_TYPES, "Approvers", required=True, default="user")
     user_ids = fields.Many2many("res.users", "ps_approval_tier_user_rel", "tier_id", "user_id",
                                 "Users", domain=[("share", "=", False)])
-    group_id = fields.Many2one("res.groups", "Group")
+    group_id = fields.Many2one("res.groups")
     field_path = fields.Char(
         "User Field",
         help="Path from the record to the approving user, e.g. user_id or project_id.user_id")
@@ -247,7 +248,7 @@ class PsApprovalTier(models.Model):
         "Escalate After (hours)", help="0 uses the rule's delay, then the default of Settings")
     fallback_user_id = fields.Many2one("res.users", "Fallback Approver",
                                        domain=[("share", "=", False)])
-    fallback_group_id = fields.Many2one("res.groups", "Fallback Group")
+    fallback_group_id = fields.Many2one("res.groups")
 
     @api.constrains("approver_type", "user_ids", "group_id", "field_path", "required_user_ids")
     def _check_approvers(self):

@@ -62,15 +62,15 @@ class PsAuditLog(models.Model):
 
     chain_seq = fields.Integer("Sequence", readonly=True, index=True, aggregator=False)
     logged_at = fields.Datetime("Time", readonly=True, index=True)
-    user_id = fields.Many2one("res.users", "User", readonly=True, index=True)
-    company_id = fields.Many2one("res.company", "Company", readonly=True)
+    user_id = fields.Many2one("res.users", readonly=True, index=True)
+    company_id = fields.Many2one("res.company", readonly=True)
     event_type = fields.Selection(EVENT_TYPES, "Event", readonly=True, index=True)
     res_model = fields.Char("Model", readonly=True, index=True)
     res_id = fields.Many2oneReference("Record ID", model_field="res_model", readonly=True)
     res_name = fields.Char("Record", readonly=True)
     field_name = fields.Char("Field", readonly=True)
-    old_value = fields.Text("Old Value", readonly=True)
-    new_value = fields.Text("New Value", readonly=True)
+    old_value = fields.Text(readonly=True)
+    new_value = fields.Text(readonly=True)
     origin = fields.Selection(ORIGINS, readonly=True)
     description = fields.Char(readonly=True)
     prev_hash = fields.Char("Previous Hash", readonly=True)
@@ -84,21 +84,24 @@ class PsAuditLog(models.Model):
     # ORM guards: the journal is append-only for everybody
     # ------------------------------------------------------------------
     @api.model_create_multi
-    def create(self, vals_list):
+    def create(self, vals_list):  # pylint: disable=method-required-super
         # Entries are only born through _log(), which chains them; a forged create
         # through the ORM (RPC, import, sudo) would bypass the chain.
         raise UserError(self.env._("Audit entries are written by the system only."))
 
-    def write(self, vals):
-        raise UserError(self.env._("Audit entries cannot be changed, not even by an administrator."))
-
-    def unlink(self):
+    def write(self, vals):  # pylint: disable=method-required-super
         raise UserError(self.env._(
+            "Audit entries cannot be changed, not even by an administrator."))
+
+    def unlink(self):  # pylint: disable=method-required-super
+        raise UserError(self.env._(  # pylint: disable=no-raise-unlink
             "Audit entries cannot be deleted; set a retention period in Settings instead."))
 
-    def _flush_search(self, domain, fields=None, order=None, seen=None):
+    @api.model
+    def _search(self, domain, offset=0, limit=None, order=None):
+        # entries buffered by this transaction are part of what a search must see
         self._flush_buffer()
-        return super()._flush_search(domain, fields=fields, order=order, seen=seen)
+        return super()._search(domain, offset=offset, limit=limit, order=order)
 
     # ------------------------------------------------------------------
     # Writing
@@ -198,7 +201,8 @@ class PsAuditLog(models.Model):
         left by the retention purge anchors the chain."""
         self._flush_buffer()
         cr = self.env.cr
-        columns = SQL(", ").join(SQL.identifier(c) for c in ("id", *HASHED_COLUMNS, "prev_hash", "hash"))
+        columns = SQL(", ").join(
+            SQL.identifier(c) for c in ("id", *HASHED_COLUMNS, "prev_hash", "hash"))
         last_seq = None
         expected_prev = None
         checked = 0

@@ -49,7 +49,7 @@ class PsAuditMixin(models.AbstractModel):
         if "create" in self._ps_audit_events and records._ps_audit_enabled():
             entries = []
             audited = records._ps_audit_records()
-            for record, vals in zip(records, vals_list):
+            for record, vals in zip(records, vals_list, strict=True):
                 if record not in audited:
                     continue
                 given = [f for f in self._ps_audit_fields if f in vals]
@@ -82,7 +82,7 @@ class PsAuditMixin(models.AbstractModel):
         result = super().write(vals)
         entries = []
         for record in audited:
-            for fname, old_text in zip(fnames, old[record.id]):
+            for fname, old_text in zip(fnames, old[record.id], strict=True):
                 field = self._fields[fname]
                 new_text = _value_text(field, record[fname])
                 if new_text == old_text:

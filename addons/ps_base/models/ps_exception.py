@@ -25,7 +25,7 @@ class PsException(models.Model):
         "Deduplication Key", index=True, copy=False,
         help="Identifies the failure: while an exception with this key is open, raising "
              "it again only counts one more attempt.")
-    kind = fields.Char("Kind", index=True, help="Machine-readable kind, e.g. missing_timesheet")
+    kind = fields.Char(index=True, help="Machine-readable kind, e.g. missing_timesheet")
     source = fields.Char("Raised By", help="Sweep, rule or process that found the problem")
     res_model = fields.Char("Model", index=True)
     res_id = fields.Many2oneReference("Record ID", model_field="res_model")
@@ -34,14 +34,14 @@ class PsException(models.Model):
     severity_sequence = fields.Integer(compute="_compute_sequences", store=True)
     state = fields.Selection(STATES, default="new", required=True, index=True, tracking=True)
     state_sequence = fields.Integer(compute="_compute_sequences", store=True)
-    owner_id = fields.Many2one("res.users", "Owner", index=True, tracking=True)
+    owner_id = fields.Many2one("res.users", index=True, tracking=True)
     company_id = fields.Many2one("res.company", default=lambda self: self.env.company,
                                  required=True, index=True)
     attempts = fields.Integer(default=1, help="How many times the problem was found or retried")
     last_seen = fields.Datetime(default=fields.Datetime.now)
-    details = fields.Text("Details")
+    details = fields.Text()
     resolution = fields.Text()
-    resolved_by_id = fields.Many2one("res.users", "Resolved By", readonly=True)
+    resolved_by_id = fields.Many2one("res.users", readonly=True)
     resolved_date = fields.Datetime(readonly=True)
 
     _sql_constraints = [

@@ -35,8 +35,8 @@ class PsRequest(models.Model):
 
     name = fields.Char("Reference", required=True, readonly=True, copy=False, default="/")
     title = fields.Char(required=True, tracking=True)
-    category_id = fields.Many2one("ps.request.category", "Category", tracking=True, index=True)
-    requester_id = fields.Many2one("res.users", "Requester", required=True, tracking=True,
+    category_id = fields.Many2one("ps.request.category", tracking=True, index=True)
+    requester_id = fields.Many2one("res.users", required=True, tracking=True,
                                    default=lambda self: self.env.user, index=True)
     company_id = fields.Many2one("res.company", required=True, index=True,
                                  default=lambda self: self.env.company)
@@ -98,9 +98,11 @@ class PsRequest(models.Model):
         return {request.id: request.requester_id for request in self}
 
     def _ps_on_approved(self):
-        super()._ps_on_approved()
+        result = super()._ps_on_approved()
         self.filtered(lambda r: r.state == "submitted").write({"state": "approved"})
+        return result
 
     def _ps_on_rejected(self, reason):
-        super()._ps_on_rejected(reason)
+        result = super()._ps_on_rejected(reason)
         self.filtered(lambda r: r.state == "submitted").write({"state": "rejected"})
+        return result

@@ -45,7 +45,7 @@ class ResConfigSettings(models.TransientModel):
     def set_values(self):
         params = self.env["ir.config_parameter"].sudo()
         before = {key: params.get_param(key) or "" for key in AUDITED_PARAMS}
-        super().set_values()
+        result = super().set_values()
         entries = []
         for key, label in AUDITED_PARAMS.items():
             after = params.get_param(key) or ""
@@ -55,3 +55,4 @@ class ResConfigSettings(models.TransientModel):
                                 "new_value": after,
                                 "description": self.env._("Setting changed: %s", label)})
         self.env["ps.audit.log"]._log(entries)
+        return result

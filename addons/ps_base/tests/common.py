@@ -9,8 +9,10 @@ class PsBaseCommon(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
-        new_user = lambda login, groups, **kw: new_test_user(  # noqa: E731
-            cls.env, login=login, groups=groups, name=login.replace("_", " ").title(), **kw)
+        def new_user(login, groups, **kw):
+            return new_test_user(cls.env, login=login, groups=groups,
+                                 name=login.replace("_", " ").title(), **kw)
+
         cls.consultant = new_user("ps_consultant", "ps_base.group_ps_user")
         cls.consultant_2 = new_user("ps_consultant_2", "ps_base.group_ps_user")
         cls.manager_user = new_user("ps_line_manager", "ps_base.group_ps_project_manager")

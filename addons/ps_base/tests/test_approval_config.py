@@ -19,7 +19,7 @@ class TestApprovalConfig(PsBaseCommon):
     def test_domain_that_does_not_parse(self):
         Rule = self.env["ps.approval.rule"].with_user(self.admin_ps)
         with self.assertRaisesRegex(ValidationError, "not a valid domain"):
-            Rule.create(self._rule_vals(domain="[('amount', '>', ")) 
+            Rule.create(self._rule_vals(domain="[('amount', '>', "))
         with self.assertRaisesRegex(ValidationError, "not a valid domain"):
             Rule.create(self._rule_vals(domain="[('no_such_field', '=', 1)]"))
         with self.assertRaisesRegex(ValidationError, "not a valid domain"):

@@ -103,7 +103,7 @@ class TestApprovalEngine(PsBaseCommon):
         request.with_user(self.consultant).action_submit()
         action = request.with_user(self.manager_user).action_ps_reject()
         wizard = self.env["ps.approval.decision.wizard"].with_user(self.manager_user) \
-            .with_context(action["context"]).create({})
+            .with_context(**action["context"]).create({})
         with self.assertRaises(UserError):
             wizard.action_confirm()
         wizard.comment = "Out of budget"

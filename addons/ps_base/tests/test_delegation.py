@@ -59,7 +59,8 @@ class TestDelegation(PsBaseCommon):
     def test_delegation_loop_is_refused(self):
         self.manager_user.write({"ps_delegate_id": self.pm.id})
         self.pm.write({"ps_delegate_id": self.finance.id})
-        with self.assertRaisesRegex(ValidationError, "Ps Finance → Ps Line Manager → Ps Pm → Ps Finance"):
+        loop = "Ps Finance → Ps Line Manager → Ps Pm → Ps Finance"
+        with self.assertRaisesRegex(ValidationError, loop):
             self.finance.write({"ps_delegate_id": self.manager_user.id})
         with self.assertRaisesRegex(ValidationError, "themselves"):
             self.finance.write({"ps_delegate_id": self.finance.id})

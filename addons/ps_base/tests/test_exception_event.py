@@ -46,13 +46,10 @@ class TestExceptionQueue(PsBaseCommon):
     def test_outbox_row_lives_and_dies_with_its_transaction(self):
         Event = self.env["ps.event"]
         request = self._new_request(amount=10)
-        try:
-            with self.env.cr.savepoint():
-                Event._emit("request.test", request, {request.id: {"x": 1}})
-                self.assertEqual(Event.search_count([("event_type", "=", "request.test")]), 1)
-                raise ValueError("roll back")
-        except ValueError:
-            pass
+        with self.assertRaises(ValueError), self.env.cr.savepoint():
+            Event._emit("request.test", request, {request.id: {"x": 1}})
+            self.assertEqual(Event.search_count([("event_type", "=", "request.test")]), 1)
+            raise ValueError("roll back")
         self.env.invalidate_all()
         self.assertEqual(Event.search_count([("event_type", "=", "request.test")]), 0)
         event = Event.with_user(self.consultant)._emit("request.test", request,

@@ -1,0 +1,35 @@
+# PS suite: thin targets; the logic lives in tools/*.sh.
+#   make setup   Python requirements, Odoo 18.0, PostgreSQL check
+#   make test    fresh database, the six addons without demo data, pytest   (TESTS=..., ARGS=...)
+#   make run     serve the suite with demo data on http://localhost:8069 (admin / admin)
+#   make bench   fresh database, ps_base + ps_billing_readiness, bench/run_bench.py
+#   make lint    ruff + pylint-odoo (tools installed from requirements-dev.txt)
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-print-directory
+
+# Narrow `make test`: TESTS="addons/ps_base/tests/test_x.py" ARGS="-k name -x"
+TESTS ?=
+ARGS ?=
+export TESTS ARGS
+
+.PHONY: help setup test run bench lint
+
+help:
+	@sed -n 's/^#   //p' Makefile
+
+setup:
+	@bash tools/setup.sh
+
+test: setup
+	@bash tools/run_tests.sh
+
+run: setup
+	@bash tools/run_server.sh
+
+bench: setup
+	@bash tools/run_bench.sh
+
+lint:
+	@bash tools/lint.sh

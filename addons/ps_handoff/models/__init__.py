@@ -1,0 +1,1 @@
+# Models of this addon are imported here, one module per model.
