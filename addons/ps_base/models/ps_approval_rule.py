@@ -1,5 +1,5 @@
 from odoo import api, fields, models, tools
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.osv import expression
 from odoo.tools.safe_eval import datetime as safe_datetime
 from odoo.tools.safe_eval import safe_eval
@@ -136,6 +136,15 @@ class PsApprovalRule(models.Model):
         res = super().write(vals)
         self.env.registry.clear_cache()
         return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        used = self.env["ps.approval.request"].sudo().with_context(active_test=False).search(
+            [("rule_id", "in", self.ids)], limit=1)
+        if used:
+            raise UserError(self.env._(
+                "Rule '%s' has approval requests: they are the approval history of its "
+                "documents. Archive the rule instead of deleting it.", used.rule_id.name))
 
     def unlink(self):
         res = super().unlink()
@@ -308,6 +317,15 @@ class PsApprovalTier(models.Model):
         res = super().write(vals)
         self.env.registry.clear_cache()
         return res
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        used = self.env["ps.approval.line"].sudo().search([("tier_id", "in", self.ids)], limit=1)
+        if used:
+            raise UserError(self.env._(
+                "Tier '%(tier)s' of rule '%(rule)s' has approvals on record: they are the "
+                "history of its documents. Archive the rule and create a new one instead.",
+                tier=used.tier_id.name, rule=used.tier_id.rule_id.name))
 
     def _escalation_delay(self):
         self.ensure_one()

@@ -1,5 +1,5 @@
 from odoo import Command
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import PsBaseCommon
@@ -55,6 +55,21 @@ class TestApprovalConfig(PsBaseCommon):
                  "user_ids": [Command.set((self.pm | self.finance).ids)]})]))
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):
             self.tier_finance.quorum = -1
+
+    def test_used_rules_and_tiers_are_archived_not_deleted(self):
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        rule = self.rule.with_user(self.admin_ps)
+        with self.assertRaisesRegex(UserError, "Archive the rule"):
+            rule.write({"tier_ids": [Command.clear()]})
+        with self.assertRaisesRegex(UserError, "Archive the rule"):
+            rule.unlink()
+        rule.active = False
+        self.assertFalse(rule.active)
+        # an unused rule can be deleted
+        unused = self.env["ps.approval.rule"].create(self._rule_vals(name="Unused"))
+        unused.with_user(self.admin_ps).unlink()
+        self.assertFalse(unused.exists())
 
     def test_model_must_be_approvable(self):
         with self.assertRaisesRegex(ValidationError, "cannot be approved"):

@@ -1,0 +1,39 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+class AccountMove(models.Model):
+    _name = "account.move"
+    _inherit = ["account.move", "ps.approval.document.mixin"]
+    _ps_approval_guard = {"state": ("posted",)}
+
+    ps_amount_company = fields.Monetary(
+        "Amount (Company Currency)", compute="_compute_ps_amount_company", store=True,
+        currency_field="company_currency_id",
+        help="Total of the document in company currency, without sign")
+
+    @api.depends("amount_total_signed")
+    def _compute_ps_amount_company(self):
+        for move in self:
+            move.ps_amount_company = abs(move.amount_total_signed)
+
+    def action_post(self):
+        ready, waiting = self._ps_gate()
+        result = super(AccountMove, ready).action_post() if ready else False
+        if waiting:
+            return waiting._ps_waiting_notification(self.env._("Posting"))
+        return result
+
+    def _ps_run_deferred_action(self):
+        return self.filtered(lambda m: m.state == "draft").action_post()
+
+    def _ps_raise_if_not_approved(self):
+        try:
+            return super()._ps_raise_if_not_approved()
+        except UserError as error:
+            if not self.env.context.get("move_reverse_cancel"):
+                raise
+            raise UserError(self.env._(
+                "%s\nA reversal that needs approval cannot be posted at once: reverse "
+                "without cancelling (a draft credit note), request its approval, and post it "
+                "once approved.", error.args[0])) from error

@@ -1,0 +1,117 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from .ps_approval_document_mixin import policy_value
+
+
+class HrExpense(models.Model):
+    _inherit = "hr.expense"
+
+    ps_policy_amount = fields.Float(related="product_id.categ_id.ps_expense_policy_amount",
+                                    string="Policy Amount")
+    ps_over_policy = fields.Boolean(
+        "Above Policy", compute="_compute_ps_over_policy", store=True,
+        help="The amount is above the expense policy amount of the product's category")
+
+    @api.depends("total_amount", "product_id.categ_id.ps_expense_policy_amount")
+    def _compute_ps_over_policy(self):
+        for expense in self:
+            limit = expense.product_id.categ_id.ps_expense_policy_amount
+            expense.ps_over_policy = bool(limit) and expense.total_amount > limit
+
+
+class HrExpenseSheet(models.Model):
+    _name = "hr.expense.sheet"
+    _inherit = ["hr.expense.sheet", "ps.approval.document.mixin"]
+    _ps_approval_guard = {"approval_state": ("approve",)}
+
+    ps_policy_breach = fields.Boolean(
+        "Outside Expense Policy", compute="_compute_ps_policy_breach",
+        search="_search_ps_policy_breach",
+        help="An expense is above its category's policy amount, or has no receipt")
+
+    @api.depends("expense_line_ids.ps_over_policy", "expense_line_ids.total_amount",
+                 "expense_line_ids.nb_attachment")
+    def _compute_ps_policy_breach(self):
+        threshold = policy_value(self.env, "ps_approvals.expense_receipt_threshold")
+        for sheet in self:
+            sheet.ps_policy_breach = any(
+                expense.ps_over_policy
+                or (not expense.nb_attachment and expense.total_amount > threshold)
+                for expense in sheet.expense_line_ids)
+
+    def _search_ps_policy_breach(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search 'Outside Expense Policy' with = True or = "
+                                       "False."))
+        threshold = policy_value(self.env, "ps_approvals.expense_receipt_threshold")
+        with_receipt = SQL("(SELECT res_id FROM ir_attachment WHERE res_model = 'hr.expense' "
+                           "AND res_field IS NULL AND res_id IS NOT NULL)")
+        domain = ["|", ("expense_line_ids.ps_over_policy", "=", True),
+                  ("expense_line_ids", "any", [("total_amount", ">", threshold),
+                                               ("id", "not in", with_receipt)])]
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    # ------------------------------------------------------------------
+    def action_approve_expense_sheets(self):
+        self._check_can_approve()
+        ready, waiting = self._ps_gate()
+        result = super(HrExpenseSheet, ready).action_approve_expense_sheets() if ready \
+            else None
+        if waiting:
+            return waiting._ps_waiting_notification(self.env._("Approval of the report"))
+        return result
+
+    def _do_submit(self):
+        result = super()._do_submit()
+        self.env["ps.approval.request"]._request_for(self)
+        return result
+
+    def _do_reset_approval(self):
+        self._ps_cancel_approvals(self.env._("the report was reset to draft"))
+        return super()._do_reset_approval()
+
+    def _do_refuse(self, reason):
+        self._ps_cancel_approvals(self.env._("the report was refused"))
+        return super()._do_refuse(reason)
+
+    # ------------------------------------------------------------------
+    def _ps_cancel_approvals(self, reason):
+        # sudo: the employee or the expense manager closes the cycle; approval records are
+        # written by the engine only
+        requests = self.sudo().ps_approval_request_ids
+        if requests.filtered(lambda r: r.state in ("pending", "approved")):
+            requests._cancel(reason)
+            self._ps_sync_approval_state()
+
+    def _ps_approval_requesters(self):
+        """The employee asks for the approval of their report, never approves it."""
+        return {sheet.id: sheet.employee_id.user_id or self.env.user for sheet in self}
+
+    def _ps_run_deferred_action(self):
+        return self.filtered(lambda s: s.state == "submit").action_approve_expense_sheets()
+
+    def _ps_on_approved(self):
+        result = super()._ps_on_approved()
+        if self.env.context.get("ps_approval_gate"):
+            return result  # the approver's own click approves the report right after
+        # the last approver may approve reports: their decision approves the report too
+        decider = self.env.user
+        for sheet in self.filtered(lambda s: s.state == "submit"
+                                   and s.ps_approval_state == "approved"):
+            sheet = sheet.with_user(decider)
+            if not sheet.can_approve:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    sheet.action_approve_expense_sheets()
+            except UserError as error:
+                sheet._ps_report_deferred_failure(decider, error)
+        return result
+
+    def _ps_on_rejected(self, reason):
+        result = super()._ps_on_rejected(reason)
+        # sudo: the approver refusing a report may not be an expense manager
+        self.filtered(lambda s: s.state == "submit").sudo()._do_refuse(reason)
+        return result

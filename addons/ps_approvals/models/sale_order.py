@@ -1,0 +1,184 @@
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import float_compare
+
+from .ps_approval_document_mixin import policy_value
+
+AMENDED_LINE_FIELDS = ("product_id", "product_uom_qty", "price_unit", "discount")
+
+
+class SaleOrder(models.Model):
+    _name = "sale.order"
+    _inherit = ["sale.order", "ps.approval.document.mixin"]
+    _ps_approval_guard = {"state": ("sale",)}
+
+    ps_max_discount = fields.Float(
+        "Highest Discount (%)", compute="_compute_ps_max_discount", store=True,
+        digits="Discount", help="Largest discount of the order's lines")
+    ps_amount_untaxed_company = fields.Monetary(
+        "Untaxed Amount (Company Currency)", compute="_compute_ps_amount_untaxed_company",
+        store=True, currency_field="ps_company_currency_id")
+    ps_company_currency_id = fields.Many2one(related="company_id.currency_id",
+                                             string="Company Currency")
+    ps_quote_policy_breach = fields.Boolean(
+        "Outside Discount or Margin Policy", compute="_compute_ps_quote_policy_breach",
+        search="_search_ps_quote_policy_breach",
+        help="A line's discount is above the discount threshold of Settings, or the margin "
+             "is below the margin floor of Settings")
+    ps_change_order_ids = fields.One2many("ps.change.order", "order_id", "Change Orders")
+    ps_change_order_count = fields.Integer(compute="_compute_ps_change_order_count")
+
+    @api.depends("order_line.discount", "order_line.display_type")
+    def _compute_ps_max_discount(self):
+        for order in self:
+            order.ps_max_discount = max(
+                order.order_line.filtered(lambda l: not l.display_type).mapped("discount"),
+                default=0.0)
+
+    @api.depends("amount_untaxed", "currency_rate")
+    def _compute_ps_amount_untaxed_company(self):
+        for order in self:
+            order.ps_amount_untaxed_company = (order.amount_untaxed / order.currency_rate
+                                               if order.currency_rate else order.amount_untaxed)
+
+    @api.depends("ps_max_discount", "margin_percent", "amount_untaxed")
+    def _compute_ps_quote_policy_breach(self):
+        max_discount = policy_value(self.env, "ps_approvals.quote_discount_threshold")
+        floor = policy_value(self.env, "ps_approvals.quote_margin_floor") / 100.0
+        for order in self:
+            order.ps_quote_policy_breach = (
+                float_compare(order.ps_max_discount, max_discount, precision_digits=4) > 0
+                or (order.amount_untaxed > 0 and order.margin_percent < floor))
+
+    def _search_ps_quote_policy_breach(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search 'Outside Discount or Margin Policy' with = "
+                                       "True or = False."))
+        max_discount = policy_value(self.env, "ps_approvals.quote_discount_threshold")
+        floor = policy_value(self.env, "ps_approvals.quote_margin_floor") / 100.0
+        domain = ["|", ("ps_max_discount", ">", max_discount),
+                  "&", ("amount_untaxed", ">", 0), ("margin_percent", "<", floor)]
+        return domain if (operator == "=") == value else ["!", *domain]
+
+    def _compute_ps_change_order_count(self):
+        counts = dict(self.env["ps.change.order"]._read_group(
+            [("order_id", "in", self.ids)], ["order_id"], ["__count"]))
+        for order in self:
+            order.ps_change_order_count = counts.get(order, 0)
+
+    # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        # lines created with their order are not amendments, even on a confirmed order
+        return super(SaleOrder, self.with_context(ps_order_create=True)).create(vals_list) \
+            .with_env(self.env)
+
+    def action_confirm(self):
+        for order in self:
+            error = order._confirmation_error_message()
+            if error:
+                raise UserError(error)
+        ready, waiting = self._ps_gate()
+        result = super(SaleOrder, ready).action_confirm() if ready else True
+        if waiting:
+            return waiting._ps_waiting_notification(self.env._("Confirmation"))
+        return result
+
+    def action_ps_new_change_order(self):
+        self.ensure_one()
+        if self.state != "sale":
+            raise UserError(self.env._(
+                "%s is not confirmed: edit the quotation directly; change orders amend "
+                "confirmed orders.", self.name))
+        return {
+            "type": "ir.actions.act_window", "res_model": "ps.change.order",
+            "view_mode": "form", "target": "current",
+            "context": {"default_order_id": self.id},
+        }
+
+    def action_ps_view_change_orders(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "ps_approvals.ps_change_order_action")
+        action["domain"] = [("order_id", "=", self.id)]
+        action["context"] = {"default_order_id": self.id}
+        return action
+
+    # ------------------------------------------------------------------
+    def _ps_approval_requesters(self):
+        """The salesperson asks for the approval of their quote: they never approve it."""
+        return {order.id: order.user_id or self.env.user for order in self}
+
+    def _ps_run_deferred_action(self):
+        return self.filtered(lambda o: o.state in ("draft", "sent")).action_confirm()
+
+    def _ps_check_quote_values(self):
+        """Re-approval of quotes in approval whose watched values changed through their
+        lines (the engine sees only writes on the order itself)."""
+        quotes = self.filtered(lambda o: o.state in ("draft", "sent")
+                               and o.ps_approval_state in ("pending", "approved"))
+        if quotes and quotes._ps_has_watched_fields():
+            quotes._ps_check_watched_values()
+
+    @api.model
+    def _ps_amendments_locked(self):
+        """Whether confirmed orders are amended only through change orders: the setting is
+        on and a change-order policy is active."""
+        context = self.env.context
+        if self.env.su or context.get("ps_change_order_apply") or context.get("ps_order_create"):
+            return False
+        param = self.env["ir.config_parameter"].sudo().get_param(
+            "ps_approvals.lock_confirmed_orders", "True")
+        if param in ("False", "0", ""):
+            return False
+        return bool(self.env["ps.approval.rule"]._rule_ids_for("ps.change.order"))
+
+
+class SaleOrderLine(models.Model):
+    _inherit = "sale.order.line"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        lines = super().create(vals_list)
+        lines._ps_check_amendment(created=True)
+        lines.order_id._ps_check_quote_values()
+        return lines
+
+    def write(self, vals):
+        amended = [f for f in AMENDED_LINE_FIELDS if f in vals]
+        before = {}
+        if amended and self.env["sale.order"]._ps_amendments_locked():
+            before = {line.id: [line[f] for f in amended] for line in self._ps_amendable()}
+        result = super().write(vals)
+        if before:
+            changed = self.browse([
+                line_id for line_id, old in before.items()
+                if old != [self.browse(line_id)[f] for f in amended]])
+            changed._ps_check_amendment()
+        if amended:
+            self.order_id._ps_check_quote_values()
+        return result
+
+    def unlink(self):
+        orders = self.order_id
+        result = super().unlink()
+        orders.exists()._ps_check_quote_values()
+        return result
+
+    def _ps_amendable(self):
+        """Product lines of confirmed orders that a change order would amend; down
+        payments, re-invoiced expenses and notes are left to Odoo."""
+        return self.filtered(
+            lambda l: l.order_id.state == "sale" and not l.display_type
+            and not l.is_downpayment and not (l._fields.get("is_expense") and l.is_expense))
+
+    def _ps_check_amendment(self, created=False):
+        lines = self._ps_amendable()
+        if not lines or not self.env["sale.order"]._ps_amendments_locked():
+            return
+        order = lines[0].order_id
+        raise UserError(self.env._(
+            "%(order)s is confirmed: %(what)s goes through a change order, which the delivery "
+            "lead and the account owner approve before it applies. Use 'New Change Order' on "
+            "the order.", order=order.name,
+            what=self.env._("adding a line") if created else self.env._("changing a line")))
