@@ -24,6 +24,10 @@ class AccountMove(models.Model):
             return waiting._ps_waiting_notification(self.env._("Posting"))
         return result
 
+    def _ps_reapproval_scope(self):
+        # posting fixes the amounts (and the rate): a posted entry is not re-approved
+        return self.filtered(lambda m: m.state == "draft")
+
     def _ps_run_deferred_action(self):
         return self.filtered(lambda m: m.state == "draft").action_post()
 

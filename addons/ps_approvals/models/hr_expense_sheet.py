@@ -85,6 +85,10 @@ class HrExpenseSheet(models.Model):
             requests._cancel(reason)
             self._ps_sync_approval_state()
 
+    def _ps_reapproval_scope(self):
+        # once approved, the report goes on to accounting; amounts no longer re-open it
+        return self.filtered(lambda s: s.state in ("draft", "submit"))
+
     def _ps_approval_requesters(self):
         """The employee asks for the approval of their report, never approves it."""
         return {sheet.id: sheet.employee_id.user_id or self.env.user for sheet in self}

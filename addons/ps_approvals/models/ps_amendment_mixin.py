@@ -92,6 +92,9 @@ class PsAmendmentMixin(models.AbstractModel):
     def _ps_apply(self):
         raise NotImplementedError
 
+    def _ps_reapproval_scope(self):
+        return self.filtered(lambda c: c.state in ("draft", "submitted"))
+
     def _ps_approval_requesters(self):
         return {change.id: change.requester_id for change in self}
 

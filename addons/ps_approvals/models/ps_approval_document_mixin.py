@@ -50,6 +50,9 @@ class PsApprovalDocumentMixin(models.AbstractModel):
         help="This person asked for the action that waits for the approval; it runs in "
              "their name as soon as the last approver decides.")
 
+    def _ps_engine_fields(self):
+        return super()._ps_engine_fields() | {"ps_approval_deferred_user_id"}
+
     def _compute_ps_approval_required(self):
         saved = self.filtered(lambda r: isinstance(r.id, int))
         missing = saved._ps_approval_missing() if saved else {}

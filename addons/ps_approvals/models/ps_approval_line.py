@@ -64,8 +64,9 @@ class PsApprovalLine(models.Model):
         approver's lines on the document share it."""
         activity_type = self.env.ref("ps_base.mail_activity_type_approval",
                                      raise_if_not_found=False)
-        lines = self.filtered(lambda l: l.state == "pending" and not l.activity_id
-                              and "activity_ids" in self.env[l.res_model]._fields)
+        lines = self._without_orphans().filtered(
+            lambda l: l.state == "pending" and not l.activity_id
+            and "activity_ids" in self.env[l.res_model]._fields)
         if not lines:
             return
         groups = defaultdict(self.browse)

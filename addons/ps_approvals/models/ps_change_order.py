@@ -67,6 +67,40 @@ class PsChangeOrder(models.Model):
                     "%s changes the same order line twice: keep one change per line.",
                     change.name))
 
+    @api.constrains("order_id", "project_id")
+    def _check_project(self):
+        for change in self.filtered("project_id"):
+            order = change.order_id.sudo()
+            projects = order.project_id | order.order_line.project_id | order.project_ids
+            if change.project_id not in projects:
+                raise ValidationError(self.env._(
+                    "%(change)s: %(project)s does not deliver %(order)s; its project manager "
+                    "cannot approve the change as delivery lead.", change=change.name,
+                    project=change.project_id.display_name, order=order.name))
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        self._check_order_access(vals.get("order_id") for vals in vals_list)
+        return super().create(vals_list)
+
+    def write(self, vals):
+        header = {"order_id", "project_id", "requester_id"} & vals.keys()
+        if header and self.filtered(lambda c: c.state != "draft"):
+            raise UserError(self.env._(
+                "A submitted change order keeps its order, project and requester: cancel it "
+                "and draft a new one."))
+        if "order_id" in vals:
+            self._check_order_access([vals["order_id"]])
+        return super().write(vals)
+
+    @api.model
+    def _check_order_access(self, order_ids):
+        """Drafting a change order opens the order to its requester (record rules): only
+        someone who can already see the order may draft one."""
+        if self.env.su:
+            return
+        self.env["sale.order"].browse([oid for oid in order_ids if oid]).check_access("read")
+
     def action_open_order(self):
         self.ensure_one()
         return {"type": "ir.actions.act_window", "res_model": "sale.order",
@@ -100,7 +134,7 @@ class PsChangeOrder(models.Model):
         self._ps_raise_if_not_approved()
         # sudo: the change is approved by the people the policy names; applying it is the
         # document's own effect, whoever gave the last approval
-        lines_model = self.env["sale.order.line"].sudo().with_context(ps_change_order_apply=True)
+        lines_model = self.env["sale.order.line"].sudo()
         for change in self:
             if change.order_id.locked:
                 raise UserError(self.env._("%(order)s is locked: unlock it, then apply "
@@ -112,7 +146,7 @@ class PsChangeOrder(models.Model):
             for line in change.line_ids - new_lines:
                 vals = line._prepare_sale_line_update()
                 if vals:
-                    line.sale_line_id.sudo().with_context(ps_change_order_apply=True).write(vals)
+                    line.sale_line_id.sudo().write(vals)
             change.order_id.sudo().message_post(
                 body=Markup("%s <a href='#' data-oe-model='ps.change.order' data-oe-id='%s'>"
                             "%s</a>: %s") % (self.env._("Change order applied:"), change.id,

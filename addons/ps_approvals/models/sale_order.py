@@ -6,6 +6,10 @@ from .ps_approval_document_mixin import policy_value
 
 AMENDED_LINE_FIELDS = ("product_id", "product_uom_qty", "price_unit", "discount")
 
+# marks the lines created together with their order (not amendments); an object, so that
+# no client can pass it in a JSON context
+ORDER_CREATE = object()
+
 
 class SaleOrder(models.Model):
     _name = "sale.order"
@@ -70,8 +74,8 @@ class SaleOrder(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         # lines created with their order are not amendments, even on a confirmed order
-        return super(SaleOrder, self.with_context(ps_order_create=True)).create(vals_list) \
-            .with_env(self.env)
+        return super(SaleOrder, self.with_context(ps_order_create=ORDER_CREATE)) \
+            .create(vals_list).with_env(self.env)
 
     def action_confirm(self):
         for order in self:
@@ -105,6 +109,10 @@ class SaleOrder(models.Model):
         return action
 
     # ------------------------------------------------------------------
+    def _ps_reapproval_scope(self):
+        # a confirmed order changes through change orders, not through quote re-approval
+        return self.filtered(lambda o: o.state in ("draft", "sent"))
+
     def _ps_approval_requesters(self):
         """The salesperson asks for the approval of their quote: they never approve it."""
         return {order.id: order.user_id or self.env.user for order in self}
@@ -124,8 +132,8 @@ class SaleOrder(models.Model):
     def _ps_amendments_locked(self):
         """Whether confirmed orders are amended only through change orders: the setting is
         on and a change-order policy is active."""
-        context = self.env.context
-        if self.env.su or context.get("ps_change_order_apply") or context.get("ps_order_create"):
+        # identity check: a client's context (JSON) cannot hold this object
+        if self.env.su or self.env.context.get("ps_order_create") is ORDER_CREATE:
             return False
         param = self.env["ir.config_parameter"].sudo().get_param(
             "ps_approvals.lock_confirmed_orders", "True")

@@ -24,6 +24,9 @@ class PsApprovalsCommon(AccountTestInvoicingCommon):
                             "Sam Salesman")
         cls.salesman_2 = user("ps_appr_salesman2", "sales_team.group_sale_salesman",
                               "Sue Salesman")
+        # sales operations: sees every order of the team and drafts its amendments
+        cls.sales_ops = user("ps_appr_sales_ops", "sales_team.group_sale_salesman_all_leads",
+                             "Oli Sales Ops")
         cls.sales_manager = user("ps_appr_sales_mgr", "sales_team.group_sale_manager",
                                  "Mia Sales Manager")
         pm_groups = "ps_base.group_ps_project_manager,project.group_project_user"

@@ -46,11 +46,11 @@ class TestApproverInbox(PsApprovalsCommon):
 
     def test_parallel_tiers_keep_the_other_activity(self):
         order = self._confirmed_order()
-        change = self.env["ps.change.order"].with_user(self.salesman_2).create({
+        change = self.env["ps.change.order"].with_user(self.sales_ops).create({
             "order_id": order.id, "reason": "More days",
             "line_ids": [(0, 0, {"sale_line_id": order.order_line.id, "product_uom_qty": 4.0})],
         })
-        change.with_user(self.salesman_2).action_submit()
+        change.with_user(self.sales_ops).action_submit()
         self._schedule()
         self.assertEqual(self._approval_activities(change).user_id, self.pm | self.salesman)
         change.with_user(self.pm).action_ps_approve()

@@ -92,12 +92,25 @@ class TestQuotePolicy(PsApprovalsCommon):
         self.assertEqual(order.state, "sale")
 
     def test_sales_manager_confirming_approves(self):
-        """An approver who clicks Confirm gives their approval with it."""
+        """An approver who clicks Confirm on a quote waiting for them gives their approval
+        with it."""
         order = self._quote(discount=20.0)
+        order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.state, "draft")
         order.with_user(self.sales_manager).action_confirm()
         self.assertEqual(order.state, "sale")
         decided = self._lines(order, self.sales_manager, state="approved")
         self.assertTrue(decided)
+
+    def test_whoever_starts_the_approval_cannot_give_it(self):
+        """A manager who confirms a discounted quote in a salesperson's name starts the
+        approval: another manager gives it (the salesperson field is editable, so it is no
+        proof of who asks)."""
+        order = self._quote(discount=20.0)
+        order.with_user(self.sales_manager).action_confirm()
+        self.assertEqual(order.state, "draft")
+        self.assertFalse(self._lines(order, self.sales_manager))
+        self.assertTrue(self._lines(order))
 
     def test_online_confirmation_completes_in_salesperson_name(self):
         """A quote signed online (confirmed as superuser) waits for the approval too, and

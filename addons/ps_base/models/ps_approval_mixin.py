@@ -1,7 +1,7 @@
 import json
 from collections import defaultdict
 
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL, format_datetime
 
@@ -97,9 +97,25 @@ class PsApprovalMixin(models.AbstractModel):
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._ps_check_engine_fields(vals)
+        records = super().create(vals_list)
+        # a record born in a guarded state (e.g. a quote created confirmed) needs the
+        # approval as much as one moved there
+        guarded = records.browse([
+            record.id for record, vals in zip(records, vals_list, strict=True)
+            if any(fname in vals and vals[fname] in values
+                   for fname, values in self._ps_approval_guard.items())])
+        if guarded:
+            guarded._ps_raise_if_not_approved()
+        return records
+
     def write(self, vals):
-        if self.env.context.get("ps_approval_internal"):
+        if self._ps_internal_write():
             return super().write(vals)
+        self._ps_check_engine_fields(vals)
         self._ps_check_guard(vals)
         watched = self._ps_has_watched_fields()
         candidates = self.filtered(
@@ -188,6 +204,24 @@ class PsApprovalMixin(models.AbstractModel):
             self.browse(ids).sudo().with_context(ps_approval_internal=True).write(
                 {"ps_approval_state": state})
 
+    def _ps_internal_write(self):
+        """Writes of the engine itself: superuser code that says so. A client can put any
+        key in its context, so the key alone counts for nothing."""
+        return self.env.su and self.env.context.get("ps_approval_internal")
+
+    def _ps_engine_fields(self):
+        """Fields only the engine writes (readonly in views is no protection over RPC)."""
+        return {"ps_approval_state"}
+
+    def _ps_check_engine_fields(self, vals):
+        if self._ps_internal_write():
+            return
+        touched = self._ps_engine_fields() & vals.keys()
+        if touched:
+            raise UserError(self.env._(
+                "%s is kept by the approval engine and cannot be written directly.",
+                ", ".join(self._fields[f].string for f in sorted(touched))))
+
     def _ps_approval_requesters(self):
         """Who requests the approval of each record: the current user by default; a model
         with a requester field of its own overrides this. Returns {record id: user}."""
@@ -197,21 +231,31 @@ class PsApprovalMixin(models.AbstractModel):
         watched = self.env["ps.approval.rule"]._watched_fields_for(self._name)
         return any(watched.values())
 
+    def _ps_reapproval_scope(self):
+        """The records of ``self`` whose approval still governs what happens next. Once a
+        document is past its guarded step (a confirmed order, a posted entry), later
+        changes go through their own process, not through re-approval. All by default."""
+        return self
+
     def _ps_check_watched_values(self):
         """Reset and re-request approvals whose watched values changed since they were
         requested. Compares with the snapshot kept on the request: no extra read of the
         record beyond its current values."""
+        records = self._ps_reapproval_scope()
+        if not records:
+            return
         requests = self.env["ps.approval.request"].sudo().search(
-            [("res_model", "=", self._name), ("res_id", "in", self.ids),
+            [("res_model", "=", records._name), ("res_id", "in", records.ids),
              ("state", "in", ("pending", "approved"))])
         if not requests:
             return
         changed = defaultdict(list)  # request -> descriptions
         for request in requests:
-            record = self.browse(request.res_id)
+            record = records.browse(request.res_id)
             before = json.loads(request.watched_values or "{}")
             now = json.loads(json.dumps(request.rule_id._watched_values(record), default=str))
-            diffs = [name for name in now if before.get(name) != now[name]]
+            # a field watched since the request has no snapshot: it cannot have "changed"
+            diffs = [name for name in now if name in before and before[name] != now[name]]
             if diffs:
                 changed[request] = [
                     self.env._("%(field)s changed from %(old)s to %(new)s",
@@ -223,7 +267,7 @@ class PsApprovalMixin(models.AbstractModel):
         for request, diffs in changed.items():
             request._cancel("; ".join(diffs))
             to_reset |= request
-        records = self.browse({r.res_id for r in to_reset})
+        records = records.browse({r.res_id for r in to_reset})
         # requested again by whoever changed the values: they cannot approve it themselves
         self.env["ps.approval.request"]._request_for(records, rules=to_reset.rule_id)
         records._ps_sync_approval_state()
@@ -241,12 +285,20 @@ class PsApprovalMixin(models.AbstractModel):
         rules = Rule.browse(Rule._rule_ids_for(self._name))
         if not rules or not self:
             return {}
-        approved = {
-            (req.rule_id.id, req.res_id)
-            for req in self.env["ps.approval.request"].sudo().search_fetch(
+        approved = set()
+        in_scope = set(self._ps_reapproval_scope().ids)
+        for req in self.env["ps.approval.request"].sudo().search_fetch(
                 [("res_model", "=", self._name), ("res_id", "in", self.ids),
-                 ("state", "=", "approved")], ["rule_id", "res_id"])
-        }
+                 ("state", "=", "approved")], ["rule_id", "res_id", "watched_values"]):
+            if req.res_id not in in_scope:
+                approved.add((req.rule_id.id, req.res_id))
+                continue
+            # an approval given for other values than the record has now does not count
+            before = json.loads(req.watched_values or "{}")
+            now = json.loads(json.dumps(
+                req.rule_id._watched_values(self.browse(req.res_id)), default=str))
+            if all(before[name] == now[name] for name in now if name in before):
+                approved.add((req.rule_id.id, req.res_id))
         missing = defaultdict(lambda: Rule)
         for rule in rules:
             for record in rule._filter_records(self):

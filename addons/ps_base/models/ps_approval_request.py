@@ -35,6 +35,10 @@ class PsApprovalRequest(models.Model):
     res_name = fields.Char("Document", readonly=True)
     requester_id = fields.Many2one("res.users", "Requested By", required=True, readonly=True,
                                    index=True)
+    initiator_id = fields.Many2one(
+        "res.users", "Started By", readonly=True,
+        help="Who started this approval cycle (asked for it, or changed an approved value); "
+             "like the requester, they cannot approve it")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     state = fields.Selection(REQUEST_STATES, default="pending", required=True, index=True,
                              readonly=True)
@@ -94,6 +98,9 @@ class PsApprovalRequest(models.Model):
             rules = Rule.browse(Rule._rule_ids_for(records._name))
         rules = rules.sudo().filtered(lambda r: r.active and r.model_name == records._name)
         requesters = records._ps_approval_requesters()
+        # whoever starts the cycle cannot approve it either, whatever requester a record
+        # names (a requester field is only as trustworthy as whoever can edit it)
+        initiator = self.env.user if not self.env.su else self.env["res.users"]
         records = records.sudo()
         matches = {rule: rule._filter_records(records) for rule in rules}
         matched = records.browse({rid for recs in matches.values() for rid in recs.ids})
@@ -117,7 +124,8 @@ class PsApprovalRequest(models.Model):
                 requester = requesters[record.id]
                 resolver = resolvers.get(requester)
                 if resolver is None:
-                    resolver = resolvers[requester] = _ApproverResolver(self.env, requester)
+                    resolver = resolvers[requester] = _ApproverResolver(
+                        self.env, requester, exclude=initiator)
                 lines = []
                 for tier in rule.tier_ids:
                     # every tier is resolved now, so that a request nobody could finish is
@@ -130,6 +138,7 @@ class PsApprovalRequest(models.Model):
                 request_vals.append({
                     "rule_id": rule.id, "res_model": record._name, "res_id": record.id,
                     "res_name": record.display_name, "requester_id": requester.id,
+                    "initiator_id": initiator.id or False,
                     "company_id": _company_of(record, self.env).id, "current_step": first_step,
                     "requested_at": now,
                     "watched_values": json.dumps(rule._watched_values(record), default=str),
@@ -224,7 +233,8 @@ class PsApprovalRequest(models.Model):
         if not record:
             return self.env["ps.approval.line"]
         previous = self.line_ids.filtered(lambda l: l.state == "approved").user_id
-        resolver = _ApproverResolver(self.env, self.requester_id, exclude=previous)
+        resolver = _ApproverResolver(self.env, self.requester_id,
+                                     exclude=previous | self.initiator_id)
         try:
             vals_list = []
             for tier in tiers:
@@ -262,7 +272,8 @@ class PsApprovalRequest(models.Model):
     def _cancel(self, reason):
         """Cancel pending/approved requests (values changed, record reset, ...)."""
         now = fields.Datetime.now()
-        requests = self.filtered(lambda r: r.state in ("pending", "approved"))
+        # sudo: whoever may reset the document resets its approval cycle
+        requests = self.sudo().filtered(lambda r: r.state in ("pending", "approved"))
         if not requests:
             return
         requests.line_ids.filtered(lambda l: l.state in ("pending", "waiting")).write(
@@ -422,7 +433,7 @@ class PsApprovalLine(models.Model):
                 raise AccessError(self.env._(
                     "%(doc)s: this approval waits for %(who)s, not for you.",
                     doc=line.res_name, who=line.user_id.name))
-            if line.requester_id == user:
+            if user in (line.requester_id | line.request_id.initiator_id):
                 raise UserError(self.env._(
                     "%s: you requested this approval; someone else must decide "
                     "(segregation of duties).", line.res_name))
@@ -450,6 +461,11 @@ class PsApprovalLine(models.Model):
                     request.res_name))
 
     def _decide(self, decision, comment):
+        # two approvers deciding at the same time must see each other's decision: the
+        # second waits, then fails to serialize and is retried by Odoo with fresh data
+        self.env.cr.execute(SQL(
+            "SELECT id FROM ps_approval_request WHERE id IN %s FOR UPDATE",
+            tuple(self.request_id.ids) or (0,)))
         self._check_can_decide()
         now = fields.Datetime.now()
         lines = self.sudo()  # sudo: approvers have no write access on approval records
@@ -498,7 +514,25 @@ class PsApprovalLine(models.Model):
                                              remaining=self.sudo().search_count(domain))
         return len(lines)
 
+    def _without_orphans(self):
+        """Lines whose document still exists. Documents deleted by a database cascade
+        (their unlink never ran) leave requests behind: those are cancelled here."""
+        alive = set()
+        for model in set(self.mapped("res_model")):
+            if model not in self.env:
+                continue
+            ids = self.filtered(lambda l, m=model: l.res_model == m).mapped("res_id")
+            alive.update((model, rid) for rid in self.env[model].browse(ids).exists().ids)
+        orphans = self.filtered(lambda l: (l.res_model, l.res_id) not in alive)
+        if orphans:
+            orphans.request_id._cancel(self.env._("the document was deleted"))
+        return self - orphans
+
     def _escalate(self):
+        lines = self._without_orphans()
+        return lines._escalate_lines()
+
+    def _escalate_lines(self):
         now = fields.Datetime.now()
         default_group = self.env["res.groups"].sudo().browse(int(
             self.env["ir.config_parameter"].sudo().get_param(
@@ -572,8 +606,15 @@ class PsApprovalLine(models.Model):
             target = routes[owner]
             if target == line.user_id:
                 continue
-            if target == line.requester_id:
+            if target in (line.requester_id | line.request_id.initiator_id):
                 continue  # never route an approval to its requester
+            if lines.filtered(lambda l, t=target, ln=line: l.user_id == t and l != ln
+                              and l.request_id == ln.request_id and l.tier_id == ln.tier_id) \
+                    or self.search_count([("request_id", "=", line.request_id.id),
+                                          ("tier_id", "=", line.tier_id.id),
+                                          ("user_id", "=", target.id),
+                                          ("state", "in", ("pending", "approved"))]):
+                continue  # the delegate already holds a place on this tier: one vote each
             entries.append({
                 "event_type": "delegation", "res_model": line.res_model, "res_id": line.res_id,
                 "res_name": line.res_name, "company_id": line.company_id.id,
@@ -630,7 +671,8 @@ class _ApproverResolver:
         else:
             users = record.mapped(tier.field_path) if tier.field_path else Users
         users |= tier.required_user_ids
-        return users.filtered(lambda u: u.active and not u.share)
+        company = _company_of(record, self.env)
+        return users.filtered(lambda u: u.active and not u.share and company in u.company_ids)
 
     def tier_lines(self, tier, record, first_step, now):
         """Line values of ``tier`` for ``record``. Tiers whose approvers do not depend on
@@ -671,7 +713,9 @@ class _ApproverResolver:
                 n=max(needed, 1), m=len(lines), who=", ".join(filter(None, who)) or "-"))
         if len(lines) < needed or not lines:
             # too few regular approvers for the quorum: the fallback can decide from the start
-            for owner, target in self._route(fallback.filtered(lambda u: u.active)):
+            company = _company_of(record, self.env)
+            fallback = fallback.filtered(lambda u: u.active and company in u.company_ids)
+            for owner, target in self._route(fallback):
                 if target == self.requester or target.id in seen or target in self.exclude:
                     continue
                 seen.add(target.id)
@@ -688,6 +732,7 @@ class _ApproverResolver:
 
 def _tier_complete(tier, lines):
     approved = lines.filtered(lambda l: l.state == "approved")
+    approvers = approved.user_id  # people, not lines: one person is one vote
     if approved.filtered("is_fallback"):
         return True
     regular = lines.filtered(lambda l: not l.is_fallback)
@@ -695,7 +740,7 @@ def _tier_complete(tier, lines):
         return False
     if lines.filtered(lambda l: l.is_required and l.state != "approved"):
         return False
-    return len(approved) >= (tier.quorum or len(regular))
+    return len(approvers) >= (tier.quorum or len(regular.user_id))
 
 
 def _company_of(record, env):

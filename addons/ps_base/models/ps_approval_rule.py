@@ -154,8 +154,11 @@ class PsApprovalRule(models.Model):
     # ------------------------------------------------------------------
     def _get_domain(self):
         self.ensure_one()
-        context = {"uid": self.env.uid, "user": self.env.user, "datetime": safe_datetime,
-                   "context_today": safe_datetime.datetime.today, "company_id": self.env.company.id}
+        # ids only: a record in the context would let whoever edits a rule call its
+        # methods (user.sudo().write(...)) when the condition is evaluated
+        context = {"uid": self.env.uid, "company_id": self.env.company.id,
+                   "company_ids": self.env.companies.ids, "datetime": safe_datetime,
+                   "context_today": safe_datetime.datetime.today}
         domain = safe_eval(self.domain or "[]", context)
         if not isinstance(domain, (list, tuple)):
             raise ValueError(self.env._("a domain is a list, not %s", type(domain).__name__))

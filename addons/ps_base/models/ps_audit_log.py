@@ -12,9 +12,6 @@ _logger = logging.getLogger(__name__)
 
 GENESIS_HASH = "0" * 64
 BUFFER_KEY = "ps_audit.buffer"
-# Arbitrary constant key of the transaction-scoped advisory lock that serialises
-# writers of the chain: whoever holds it appends the next links.
-CHAIN_LOCK_KEY = 7_351_940_118
 INSERT_CHUNK = 1000
 
 EVENT_TYPES = [
@@ -108,17 +105,14 @@ class PsAuditLog(models.Model):
     # ------------------------------------------------------------------
     @api.model
     def _origin(self):
-        if self.env.context.get("cron_id"):
-            return "cron"
         try:
             path = http_request and http_request.httprequest.path
         except RuntimeError:  # outside of a request context
             path = None
-        if not path:
-            return "system"
-        if path.startswith(("/xmlrpc", "/jsonrpc")):
-            return "rpc"
-        return "ui"
+        if path:
+            # a client cannot pass for a scheduled action by setting cron_id in its context
+            return "rpc" if path.startswith(("/xmlrpc", "/jsonrpc")) else "ui"
+        return "cron" if self.env.context.get("cron_id") else "system"
 
     @api.model
     def _log(self, entries):
@@ -139,36 +133,61 @@ class PsAuditLog(models.Model):
         user_id = self.env.uid
         company_id = self.env.company.id
         origin = self._origin()
+        def text(value, size=None):
+            # the hash covers what the database will return: no False for empty text
+            if value is None or value is False or value == "":
+                return None
+            value = str(value)
+            return value[:size] if size else value
+
         for entry in entries:
             buffer.append({
                 "logged_at": now,
                 "user_id": user_id,
-                "company_id": entry.get("company_id", company_id),
+                "company_id": entry.get("company_id") or company_id,
                 "event_type": entry["event_type"],
-                "res_model": entry.get("res_model"),
+                "res_model": text(entry.get("res_model")),
                 "res_id": entry.get("res_id") or None,
-                "res_name": (entry.get("res_name") or "")[:256] or None,
-                "field_name": entry.get("field_name"),
-                "old_value": entry.get("old_value"),
-                "new_value": entry.get("new_value"),
+                "res_name": text(entry.get("res_name"), 256),
+                "field_name": text(entry.get("field_name")),
+                "old_value": text(entry.get("old_value")),
+                "new_value": text(entry.get("new_value")),
                 "origin": entry.get("origin", origin),
-                "description": (entry.get("description") or "")[:512] or None,
+                "description": text(entry.get("description"), 512),
             })
 
     @api.model
+    def init(self):
+        # The head of the chain: its last position and hash, in one row that every writer
+        # locks. Under REPEATABLE READ, a writer whose snapshot predates another writer's
+        # commit gets a serialization failure on this row, which Odoo retries, instead of
+        # chaining onto a stale head. It also survives the retention purge.
+        self.env.cr.execute(SQL("""
+            CREATE TABLE IF NOT EXISTS ps_audit_chain_head (
+                id integer PRIMARY KEY CHECK (id = 1),
+                chain_seq integer NOT NULL,
+                hash varchar NOT NULL
+            );
+            INSERT INTO ps_audit_chain_head (id, chain_seq, hash)
+            SELECT 1, COALESCE(
+                       (SELECT chain_seq FROM ps_audit_log ORDER BY chain_seq DESC LIMIT 1), 0),
+                   COALESCE(
+                       (SELECT hash FROM ps_audit_log ORDER BY chain_seq DESC LIMIT 1), %s)
+            ON CONFLICT (id) DO NOTHING
+        """, GENESIS_HASH))
+
+    @api.model
     def _flush_buffer(self):
-        """Chain and insert the buffered entries. Takes a transaction-level advisory lock
-        so that concurrent transactions append one after the other."""
+        """Chain and insert the buffered entries, after the head of the chain, which is
+        locked until the transaction ends: concurrent writers append one after the other."""
         cr = self.env.cr
         buffer = cr.precommit.data.get(BUFFER_KEY)
         if not buffer:
             return
         entries = list(buffer)
         buffer.clear()
-        cr.execute(SQL("SELECT pg_advisory_xact_lock(%s)", CHAIN_LOCK_KEY))
-        cr.execute(SQL("SELECT chain_seq, hash FROM ps_audit_log ORDER BY chain_seq DESC LIMIT 1"))
-        row = cr.fetchone()
-        seq, prev_hash = (row[0], row[1]) if row else (0, GENESIS_HASH)
+        cr.execute(SQL("SELECT chain_seq, hash FROM ps_audit_chain_head WHERE id = 1 FOR UPDATE"))
+        seq, prev_hash = cr.fetchone()
         rows = []
         for entry in entries:
             seq += 1
@@ -180,6 +199,8 @@ class PsAuditLog(models.Model):
                          entry["new_value"], entry["origin"], entry["description"],
                          prev_hash, digest))
             prev_hash = digest
+        cr.execute(SQL("UPDATE ps_audit_chain_head SET chain_seq = %s, hash = %s WHERE id = 1",
+                       seq, prev_hash))
         for start in range(0, len(rows), INSERT_CHUNK):
             chunk = rows[start:start + INSERT_CHUNK]
             cr.execute(SQL(
@@ -230,6 +251,15 @@ class PsAuditLog(models.Model):
                         seq=row["chain_seq"]))
                 expected_prev = row["hash"]
                 last_seq = row["chain_seq"]
+        # the head row remembers the last link: removing the newest entries shows too
+        cr.execute(SQL("SELECT chain_seq, hash FROM ps_audit_chain_head WHERE id = 1"))
+        head_seq, head_hash = cr.fetchone()
+        if head_seq != (last_seq or 0) or (last_seq and head_hash != expected_prev):
+            return {"ok": False, "checked": checked, "broken_id": False,
+                    "broken_seq": head_seq,
+                    "reason": self.env._("the newest entries after position %(seq)s were "
+                                         "removed (the chain ends at %(head)s)",
+                                         seq=last_seq or 0, head=head_seq)}
         return {"ok": True, "checked": checked}
 
     def _verify_result(self, checked, row, reason):

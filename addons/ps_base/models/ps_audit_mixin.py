@@ -24,8 +24,9 @@ class PsAuditMixin(models.AbstractModel):
     The values logged are the ones the write already has at hand: the old values come
     from what the ORM cached or prefetches in one query for the whole recordset, the new
     ones from the cache right after the write; nothing is read twice and entries are
-    inserted in one batch per transaction. ``with_context(ps_audit_skip=True)`` turns
-    auditing off for technical bulk operations.
+    inserted in one batch per transaction. ``sudo().with_context(ps_audit_skip=True)``
+    turns auditing off for technical bulk operations; the key is ignored for anyone else,
+    since any client can put it in its context.
     """
 
     _name = "ps.audit.mixin"
@@ -37,7 +38,8 @@ class PsAuditMixin(models.AbstractModel):
     _ps_audit_event_type = None
 
     def _ps_audit_enabled(self):
-        return bool(self._ps_audit_fields) and not self.env.context.get("ps_audit_skip")
+        return bool(self._ps_audit_fields) and not (
+            self.env.su and self.env.context.get("ps_audit_skip"))
 
     def _ps_audit_records(self):
         """The records of ``self`` whose changes are journaled (all by default)."""

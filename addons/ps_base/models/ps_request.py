@@ -94,6 +94,11 @@ class PsRequest(models.Model):
     def action_draft(self):
         self.write({"state": "draft"})
 
+    def _ps_reapproval_scope(self):
+        # until it is done, a request is carried out for the values that were approved
+        return self.filtered(lambda r: r.state in ("draft", "submitted", "approved",
+                                                   "rejected"))
+
     def _ps_approval_requesters(self):
         return {request.id: request.requester_id for request in self}
 

@@ -34,6 +34,10 @@ class ResUsers(models.Model):
     @api.constrains(*DELEGATION_FIELDS)
     def _check_ps_delegation(self):
         for user in self.filtered("ps_delegate_id"):
+            if user.ps_delegate_id.share or not user.ps_delegate_id.active:
+                raise ValidationError(self.env._(
+                    "%(user)s: approvals can only be delegated to an active internal user, "
+                    "not to %(delegate)s.", user=user.name, delegate=user.ps_delegate_id.name))
             if user.ps_delegate_id == user:
                 raise ValidationError(self.env._("%s cannot delegate approvals to themselves.",
                                                  user.name))

@@ -24,6 +24,13 @@ class TestApprovalConfig(PsBaseCommon):
             Rule.create(self._rule_vals(domain="[('no_such_field', '=', 1)]"))
         with self.assertRaisesRegex(ValidationError, "not a valid domain"):
             Rule.create(self._rule_vals(domain="42"))
+        # records are not offered to the condition: nothing to call methods on
+        with self.assertRaisesRegex(ValidationError, "not a valid domain"):
+            Rule.create(self._rule_vals(
+                domain="[('id', '!=', user.sudo().write({'name': 'pwned'}))]"))
+        self.assertNotEqual(self.admin_ps.name, "pwned")
+        rule = Rule.create(self._rule_vals(domain="[('requester_id', '=', uid)]"))
+        self.assertTrue(rule.exists())
 
     def test_negative_threshold(self):
         with self.assertRaisesRegex(ValidationError, "cannot be negative"):

@@ -204,6 +204,56 @@ class TestApprovalEngine(PsBaseCommon):
         with self.assertRaises(AccessError):
             line.with_user(self.outsider).read(["state"])
 
+    def test_clients_cannot_bypass_the_engine(self):
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        mine = request.with_user(self.consultant)
+        # a context key is no pass: the guard still holds
+        with self.assertRaisesRegex(UserError, "waiting for approval"):
+            mine.with_context(ps_approval_internal=True).write({"state": "approved"})
+        # the engine's own fields cannot be written from outside
+        with self.assertRaisesRegex(UserError, "kept by the approval engine"):
+            mine.write({"ps_approval_state": "approved"})
+        with self.assertRaisesRegex(UserError, "kept by the approval engine"):
+            mine.with_context(ps_approval_internal=True).write(
+                {"ps_approval_state": "not_required"})
+        # nor can a document be born past its guard
+        with self.assertRaisesRegex(UserError, "needs approval first"):
+            self.env["ps.request"].with_user(self.consultant).create(
+                {"title": "Born approved", "amount": 5000, "state": "approved"})
+        self.assertEqual(request.ps_approval_state, "pending")
+
+    def test_whoever_starts_the_cycle_cannot_approve_it(self):
+        # an administrator, who is also consultant 2's manager, raises a request in the
+        # name of consultant 2: as the one who started the cycle, they cannot approve it
+        admin_employee = self.env["hr.employee"].create(
+            {"name": "PS Admin", "user_id": self.admin_ps.id})
+        self.env["hr.employee"].search([("user_id", "=", self.consultant_2.id)]).parent_id = \
+            admin_employee
+        self.tier_manager.fallback_user_id = self.pm
+        request = self._new_request(user=self.admin_ps, requester_id=self.consultant_2.id)
+        request.with_user(self.admin_ps).action_submit()
+        approval = request.ps_approval_request_ids
+        self.assertEqual(approval.requester_id, self.consultant_2)
+        self.assertEqual(approval.initiator_id, self.admin_ps)
+        self.assertEqual(self._pending(request).user_id, self.pm)
+
+    def test_cancel_as_the_requester(self):
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        request.with_user(self.consultant).action_cancel()
+        self.assertEqual(request.state, "cancelled")
+        self.assertEqual(request.ps_approval_request_ids.state, "cancelled")
+        self.assertFalse(self._pending(request))
+
+    def test_approvers_of_other_companies_are_left_out(self):
+        other = self.env["res.company"].create({"name": "PS Elsewhere"})
+        self.finance_3.write({"company_ids": [Command.set(other.ids)], "company_id": other.id})
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        request.with_user(self.manager_user).action_ps_approve()
+        self.assertEqual(self._pending(request).user_id, self.finance | self.finance_2)
+
     def test_request_is_idempotent(self):
         request = self._new_request()
         request.with_user(self.consultant).action_submit()

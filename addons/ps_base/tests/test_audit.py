@@ -111,6 +111,16 @@ class TestAudit(PsBaseCommon):
         self.assertEqual(result["broken_seq"], target_seq + 1)
         self.assertIn("missing", result["reason"])
 
+    def test_chain_catches_removed_newest_entries(self):
+        request = self._new_request(amount=100)
+        request.write({"amount": 200})
+        last = self._log(res_id=request.id, field_name="amount")
+        self.env.cr.execute(SQL("DELETE FROM ps_audit_log WHERE id = %s", last.id))
+        self.env.invalidate_all()
+        result = self.env["ps.audit.log"]._verify_chain()
+        self.assertFalse(result["ok"])
+        self.assertIn("newest entries", result["reason"])
+
     def test_chain_catches_a_recomputed_hash(self):
         # an attacker who alters an entry and recomputes its own hash still breaks the
         # link to the next entry
@@ -148,5 +158,28 @@ class TestAudit(PsBaseCommon):
 
     def test_audit_can_be_skipped_for_technical_bulk_operations(self):
         request = self._new_request(amount=100)
-        request.with_context(ps_audit_skip=True).write({"amount": 999})
+        request.sudo().with_context(ps_audit_skip=True).write({"amount": 999})
         self.assertFalse(self._log(res_id=request.id, event_type="write"))
+        # a client can put the key in its context: for a user it changes nothing
+        request.with_user(self.consultant).with_context(ps_audit_skip=True).write(
+            {"amount": 555})
+        self.assertEqual(self._log(res_id=request.id, event_type="write").new_value, "555.0")
+
+    def test_chain_verifies_after_approvals_and_escalations(self):
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        request.with_user(self.manager_user).action_ps_approve()
+        request.with_user(self.finance).action_ps_approve()
+        self.tier_finance.escalation_hours = 1
+        with freeze_time("2099-01-01"):
+            self.env["ps.approval.line"]._cron_escalate_overdue()
+        self.manager_user.write({"ps_delegate_id": self.pm.id})
+        result = self.env["ps.audit.log"]._verify_chain()
+        self.assertTrue(result["ok"], result)
+        self.assertGreater(result["checked"], 5)
+
+    def test_client_cannot_forge_the_origin(self):
+        # outside an HTTP request the context decides; inside one, the request path does
+        request = self._new_request(amount=100)
+        request.with_context(cron_id=1).write({"amount": 300})
+        self.assertEqual(self._log(res_id=request.id, field_name="amount").origin, "cron")

@@ -74,6 +74,26 @@ class TestDelegation(PsBaseCommon):
                        "ps_delegation_date_to": "2026-07-15"})
         self.assertEqual(self.pm.ps_delegate_id, self.manager_user)
 
+    def test_delegation_never_gives_one_person_two_votes(self):
+        # finance needs 2 of 3; one member delegates to another member of the same tier
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        request.with_user(self.manager_user).action_ps_approve()
+        self.finance.write({"ps_delegate_id": self.finance_2.id})
+        finance_2_lines = self._pending(request, self.finance_2)
+        self.assertEqual(len(finance_2_lines), 1, "the delegate keeps one vote on the tier")
+        request.with_user(self.finance_2).action_ps_approve()
+        self.assertEqual(request.ps_approval_state, "pending", "one person is one vote")
+        request.with_user(self.finance_3).action_ps_approve()
+        self.assertEqual(request.ps_approval_state, "approved")
+
+    def test_delegate_must_be_an_active_internal_user(self):
+        portal = self.env["res.users"].with_context(no_reset_password=True).create({
+            "name": "Portal", "login": "ps_portal_delegate",
+            "groups_id": [(6, 0, self.env.ref("base.group_portal").ids)]})
+        with self.assertRaisesRegex(ValidationError, "active internal user"):
+            self.pm.write({"ps_delegate_id": portal.id})
+
     def test_end_before_start_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "before its start"):
             self.pm.write({"ps_delegate_id": self.finance.id,

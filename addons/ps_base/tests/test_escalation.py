@@ -1,6 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.tests import tagged
+from odoo.tools import SQL
 
 from .common import PsBaseCommon
 
@@ -62,6 +63,22 @@ class TestEscalation(PsBaseCommon):
         self.assertEqual(exception.res_model, "ps.request")
         self.assertEqual(self._pending(request).user_id, self.manager_user,
                          "the regular approver can still decide")
+
+    def test_documents_deleted_by_cascade_are_cleaned_up(self):
+        self.tier_manager.fallback_user_id = self.admin_ps
+        with freeze_time("2026-03-02 09:00:00"):
+            request = self._new_request()
+            request.with_user(self.consultant).action_submit()
+        approval = request.ps_approval_request_ids
+        # a database cascade removes the document without its unlink() running
+        self.env.cr.execute(SQL("DELETE FROM ps_request WHERE id = %s", request.id))
+        self.env.invalidate_all()
+        with freeze_time("2026-03-04 09:00:00"):
+            self.env["ps.approval.line"]._cron_escalate_overdue()
+        self.assertEqual(approval.state, "cancelled")
+        self.assertFalse(approval.line_ids.filtered(lambda l: l.is_fallback))
+        self.assertFalse(self.env["ps.exception"].search([("res_id", "=", request.id),
+                                                          ("res_model", "=", "ps.request")]))
 
     def test_escalation_cron_is_a_visible_record(self):
         cron = self.env.ref("ps_base.ir_cron_escalate_approvals")

@@ -29,7 +29,7 @@ class TestQueryBudgets(PsBaseCommon):
         large = self.requests[11:111].with_user(self.consultant)
         # warm registry-level caches (rules of the model, access rules) once
         self.requests[:1].with_user(self.consultant).action_ps_request_approval()
-        base = 28
+        base = 31
         self.env.invalidate_all()
         with self.assertQueryCount(__system__=base):
             small.action_ps_request_approval()
