@@ -112,6 +112,37 @@ SQL
     done
 }
 
+# A throwaway database for one run of make test / make bench: sets DB, DATA_DIR and
+# LOG_DIR, and drops the database and its filestores on exit, whatever happens.
+start_throwaway_db() {
+    DB="$(unique_db_name "$1")"
+    DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/${1}_data.XXXXXX")"
+    LOG_DIR="$CACHE_DIR/logs"
+    mkdir -p "$LOG_DIR"
+    prune_logs "$LOG_DIR"
+    # Filestore Odoo would use without --data-dir (a test could still reach it): removed too.
+    DEFAULT_DATA_DIR="$(default_data_dir)"
+    trap cleanup_throwaway_db EXIT
+    trap 'exit 130' INT
+    trap 'exit 143' TERM
+}
+
+cleanup_throwaway_db() {
+    drop_db "$DB" "$DATA_DIR" ${DEFAULT_DATA_DIR:+"$DEFAULT_DATA_DIR/filestore/$DB"}
+}
+
+# Split ARGS (shell quoting) into the array extra_args.
+split_extra_args() {
+    extra_args=()
+    if [ -n "${ARGS:-}" ]; then
+        local split
+        split="$("$PYTHON" -c \
+            'import shlex, sys; print("\n".join(shlex.split(sys.argv[1])))' "$ARGS" 2>/dev/null)" \
+            || die "ARGS is not valid shell quoting: $ARGS"
+        mapfile -t extra_args <<<"$split"
+    fi
+}
+
 # Keep the newest 40 logs of .cache/logs.
 prune_logs() {
     local dir="$1"

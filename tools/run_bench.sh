@@ -13,27 +13,8 @@ cd "$REPO_ROOT"
 [ -f "$BENCH_SCRIPT" ] || die "$BENCH_SCRIPT does not exist yet: nothing to benchmark."
 resolve_addons_path
 
-DB="$(unique_db_name ps_test_bench)"
-DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ps_bench_data.XXXXXX")"
-LOG_DIR="$CACHE_DIR/logs"
-mkdir -p "$LOG_DIR"
-prune_logs "$LOG_DIR"
-DEFAULT_DATA_DIR="$(default_data_dir)"
-
-cleanup() {
-    drop_db "$DB" "$DATA_DIR" ${DEFAULT_DATA_DIR:+"$DEFAULT_DATA_DIR/filestore/$DB"}
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
-
-extra_args=()
-if [ -n "${ARGS:-}" ]; then
-    split_args="$("$PYTHON" -c \
-        'import shlex, sys; print("\n".join(shlex.split(sys.argv[1])))' "$ARGS" 2>/dev/null)" \
-        || die "ARGS is not valid shell quoting: $ARGS"
-    mapfile -t extra_args <<<"$split_args"
-fi
+start_throwaway_db ps_test_bench
+split_extra_args
 install_modules_without_demo "$DB" "$BENCH_MODULES" "$DATA_DIR" "$LOG_DIR/$DB-install.log"
 
 log "Running bench/run_bench.py on $DB"

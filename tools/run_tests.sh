@@ -14,22 +14,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$REPO_ROOT"
 resolve_addons_path
 
-DB="$(unique_db_name ps_test)"
-DATA_DIR="$(mktemp -d "${TMPDIR:-/tmp}/ps_test_data.XXXXXX")"
-LOG_DIR="$CACHE_DIR/logs"
-mkdir -p "$LOG_DIR"
-prune_logs "$LOG_DIR"
+start_throwaway_db ps_test
 INSTALL_LOG="$LOG_DIR/$DB-install.log"
 PYTEST_LOG="$LOG_DIR/$DB-pytest.log"
-# Filestore Odoo would use without --data-dir (a test could still reach it): removed as well.
-DEFAULT_DATA_DIR="$(default_data_dir)"
-
-cleanup() {
-    drop_db "$DB" "$DATA_DIR" ${DEFAULT_DATA_DIR:+"$DEFAULT_DATA_DIR/filestore/$DB"}
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
 
 test_paths=()
 if [ -n "${TESTS:-}" ]; then
@@ -39,13 +26,7 @@ else
         if [ -d "$dir" ]; then test_paths+=("$dir"); fi
     done
 fi
-extra_args=()
-if [ -n "${ARGS:-}" ]; then
-    split_args="$("$PYTHON" -c \
-        'import shlex, sys; print("\n".join(shlex.split(sys.argv[1])))' "$ARGS" 2>/dev/null)" \
-        || die "ARGS is not valid shell quoting: $ARGS"
-    mapfile -t extra_args <<<"$split_args"
-fi
+split_extra_args
 
 # The browser tours are part of the suite: Odoo would skip them without a browser, and a
 # skipped tour must not pass for a green run.
@@ -87,7 +68,7 @@ summary="$(sed -E 's/\x1b\[[0-9;]*m//g' "$PYTEST_LOG" \
     | tail -n 1 || true)"
 
 trap - EXIT
-cleanup
+cleanup_throwaway_db
 if [ "$rc" -eq 5 ]; then
     printf 'ERROR: pytest collected no test (exit 5): that counts as a failure.\n' >&2
 elif [ "$rc" -ne 0 ]; then

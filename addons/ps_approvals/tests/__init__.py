@@ -7,3 +7,4 @@ from . import test_policy_configuration
 from . import test_inbox
 from . import test_ui
 from . import test_performance
+from . import test_install

@@ -1,5 +1,4 @@
 import json
-import uuid
 from collections import defaultdict
 from datetime import timedelta
 
@@ -297,16 +296,15 @@ class PsApprovalRequest(models.Model):
             "new_value": request.state,
             "description": f"{description} ({request.rule_id.name})",
         } for request in self])
-        # outbox rows, bulk-inserted for the same reason as the requests (see bulk.py)
-        bulk_insert(self.env, "ps.event", [{
-            "event_type": event_type, "res_model": request.res_model,
-            "res_id": request.res_id, "res_name": request.res_name,
-            "company_id": request.company_id.id, "user_id": self.env.uid,
-            "state": "pending", "attempts": 0, "idempotency_key": str(uuid.uuid4()),
-            "payload": json.dumps({"event": event_type, "model": request.res_model,
-                                   "id": request.res_id, "name": request.res_name,
-                                   "rule": request.rule_id.name, "state": request.state,
-                                   "request_id": request.id}),
+        self._emit(event_type)
+
+    def _emit(self, event_type):
+        """One outbox row per request, from the values the request already holds."""
+        self.env["ps.event"]._emit_rows(event_type, [{
+            "res_model": request.res_model, "res_id": request.res_id,
+            "res_name": request.res_name, "company_id": request.company_id.id,
+            "payload": {"rule": request.rule_id.name, "state": request.state,
+                        "request_id": request.id},
         } for request in self])
 
 
@@ -581,9 +579,7 @@ class PsApprovalLine(models.Model):
             self.env["ps.exception"]._raise_exceptions(exceptions)
         if created:
             requests = created.request_id
-            payloads = {r.res_id: {"rule": r.rule_id.name} for r in requests}
-            requests._records_by_model(
-                lambda recs: self.env["ps.event"]._emit("approval.escalated", recs, payloads))
+            requests._emit("approval.escalated")
             created._on_activated()
         return created
 
@@ -600,6 +596,10 @@ class PsApprovalLine(models.Model):
         lines = self.sudo().search(domain)
         owners = lines.mapped(lambda l: l.original_user_id or l.user_id)
         routes = owners._ps_resolve_delegates()
+        # who already holds a place on each tier of these requests, in one query
+        held = {(l.request_id.id, l.tier_id.id, l.user_id.id) for l in self.sudo().search_fetch(
+            [("request_id", "in", lines.request_id.ids), ("state", "in", ("pending", "approved"))],
+            ["request_id", "tier_id", "user_id"])}
         entries = []
         for line in lines:
             owner = line.original_user_id or line.user_id
@@ -608,12 +608,7 @@ class PsApprovalLine(models.Model):
                 continue
             if target in (line.requester_id | line.request_id.initiator_id):
                 continue  # never route an approval to its requester
-            if lines.filtered(lambda l, t=target, ln=line: l.user_id == t and l != ln
-                              and l.request_id == ln.request_id and l.tier_id == ln.tier_id) \
-                    or self.search_count([("request_id", "=", line.request_id.id),
-                                          ("tier_id", "=", line.tier_id.id),
-                                          ("user_id", "=", target.id),
-                                          ("state", "in", ("pending", "approved"))]):
+            if (line.request_id.id, line.tier_id.id, target.id) in held:
                 continue  # the delegate already holds a place on this tier: one vote each
             entries.append({
                 "event_type": "delegation", "res_model": line.res_model, "res_id": line.res_id,
@@ -623,6 +618,8 @@ class PsApprovalLine(models.Model):
                 "description": self.env._("Approval routed to %(to)s for %(owner)s",
                                           to=target.name, owner=owner.name),
             })
+            held.discard((line.request_id.id, line.tier_id.id, line.user_id.id))
+            held.add((line.request_id.id, line.tier_id.id, target.id))
             line.write({"user_id": target.id,
                         "original_user_id": owner.id if target != owner else False})
         self.env["ps.audit.log"]._log(entries)

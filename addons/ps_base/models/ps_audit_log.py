@@ -1,7 +1,9 @@
 import hashlib
 import json
 import logging
+import threading
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -106,9 +108,14 @@ class PsAuditLog(models.Model):
     @api.model
     def _origin(self):
         try:
-            path = http_request and http_request.httprequest.path
+            path = http_request.httprequest.path if http_request else None
         except RuntimeError:  # outside of a request context
             path = None
+        if not path:
+            # XML-RPC and JSON-RPC calls run with the request taken off the stack
+            # (odoo.http.borrow_request); the thread still knows the URL it serves
+            url = getattr(threading.current_thread(), "url", None)
+            path = urlsplit(url).path if url else None
         if path:
             # a client cannot pass for a scheduled action by setting cron_id in its context
             return "rpc" if path.startswith(("/xmlrpc", "/jsonrpc")) else "ui"

@@ -3,6 +3,8 @@ import uuid
 
 from odoo import api, fields, models
 
+from .bulk import bulk_insert
+
 EVENT_STATES = [("pending", "Pending"), ("sent", "Delivered"), ("failed", "Failed, will retry"),
                 ("dead", "Dead letter"), ("skipped", "No subscriber")]
 
@@ -40,24 +42,36 @@ class PsEvent(models.Model):
 
     @api.model
     def _emit(self, event_type, records, payloads=None):
-        """Write one outbox row per record (or one without record when ``records`` is
-        empty and ``payloads`` holds one dict). ``payloads``: dict record id -> dict,
-        merged into the generic payload."""
+        """Write one outbox row per record. ``payloads``: dict record id -> dict, merged
+        into the generic payload."""
         payloads = payloads or {}
+        return self._emit_rows(event_type, [{
+            "res_model": record._name, "res_id": record.id, "res_name": record.display_name,
+            "company_id": (record["company_id"] if "company_id" in record._fields
+                           else False) or self.env.company,
+            "payload": payloads.get(record.id, {}),
+        } for record in records])
+
+    @api.model
+    def _emit_rows(self, event_type, rows):
+        """Write outbox rows from values at hand, without loading the documents: each row
+        has res_model, res_id, res_name, company_id (a record or an id) and payload (a
+        dict merged into the generic body). Rows are bulk-inserted (see bulk.py): events
+        come by the thousand with approval requests. Returns the events."""
         vals_list = []
-        for record in records:
-            company = record["company_id"] if "company_id" in record._fields else False
-            body = {"event": event_type, "model": record._name, "id": record.id,
-                    "name": record.display_name, **payloads.get(record.id, {})}
+        for row in rows:
+            company = row.get("company_id") or self.env.company
+            body = {"event": event_type, "model": row["res_model"], "id": row["res_id"],
+                    "name": row["res_name"], **row.get("payload", {})}
             vals_list.append({
-                "event_type": event_type, "res_model": record._name, "res_id": record.id,
-                "res_name": record.display_name, "company_id": (company or self.env.company).id,
+                "event_type": event_type, "res_model": row["res_model"],
+                "res_id": row["res_id"], "res_name": row["res_name"],
+                "company_id": company if isinstance(company, int) else company.id,
+                "user_id": self.env.uid, "state": "pending", "attempts": 0,
+                "idempotency_key": str(uuid.uuid4()),
                 "payload": json.dumps(body, default=str),
             })
-        if not records and payloads:
-            vals_list.append({"event_type": event_type,
-                              "payload": json.dumps({"event": event_type, **payloads},
-                                                    default=str)})
         # sudo: any user whose action causes an event writes it; reading and delivering
         # events stays with administrators
-        return self.sudo().create(vals_list).with_env(self.env)
+        return self.sudo().browse(bulk_insert(self.env, "ps.event", vals_list)) \
+            .with_env(self.env)

@@ -6,3 +6,4 @@ from . import test_audit
 from . import test_exception_event
 from . import test_performance
 from . import test_ui
+from . import test_install

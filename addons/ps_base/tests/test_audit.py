@@ -178,8 +178,9 @@ class TestAudit(PsBaseCommon):
         self.assertTrue(result["ok"], result)
         self.assertGreater(result["checked"], 5)
 
-    def test_client_cannot_forge_the_origin(self):
-        # outside an HTTP request the context decides; inside one, the request path does
+    def test_scheduled_action_origin_outside_http(self):
+        # outside an HTTP request the cron context decides (test_ui checks that an RPC
+        # client setting it is still logged as RPC)
         request = self._new_request(amount=100)
         request.with_context(cron_id=1).write({"amount": 300})
         self.assertEqual(self._log(res_id=request.id, field_name="amount").origin, "cron")

@@ -94,6 +94,22 @@ class TestDelegation(PsBaseCommon):
         with self.assertRaisesRegex(ValidationError, "active internal user"):
             self.pm.write({"ps_delegate_id": portal.id})
 
+    def test_daily_cron_routes_when_the_absence_starts(self):
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        line = self._pending(request)
+        self.manager_user.write({"ps_delegate_id": self.pm.id,
+                                 "ps_delegation_date_from": "2026-03-04",
+                                 "ps_delegation_date_to": "2026-03-06"})
+        self.assertEqual(line.user_id, self.manager_user, "not away yet")
+        with freeze_time("2026-03-04 01:00:00"):
+            self.assertEqual(self.env["ps.approval.line"]._cron_reroute_delegations(), 1)
+            self.assertEqual(self.env["ps.approval.line"]._cron_reroute_delegations(), 0)
+        self.assertEqual(line.user_id, self.pm)
+        with freeze_time("2026-03-07 01:00:00"):
+            self.env["ps.approval.line"]._cron_reroute_delegations()
+        self.assertEqual(line.user_id, self.manager_user, "back from leave")
+
     def test_end_before_start_is_refused(self):
         with self.assertRaisesRegex(ValidationError, "before its start"):
             self.pm.write({"ps_delegate_id": self.finance.id,

@@ -24,6 +24,18 @@ class TestApprovalUi(HttpCase):
             "tier_ids": [Command.create({"name": "Manager", "approver_type": "manager"})],
         })
 
+    def test_rpc_client_cannot_pass_for_a_scheduled_action(self):
+        request = self.env["ps.request"].with_user(self.consultant).create(
+            {"title": "RPC licence", "amount": 100})
+        self.xmlrpc_object.execute_kw(
+            self.env.cr.dbname, self.consultant.id, "tour_consultant", "ps.request", "write",
+            [[request.id], {"amount": 300}], {"context": {"cron_id": 1}})
+        entry = self.env["ps.audit.log"].search([
+            ("res_model", "=", "ps.request"), ("res_id", "=", request.id),
+            ("field_name", "=", "amount")])
+        self.assertEqual((entry.origin, entry.new_value, entry.user_id),
+                         ("rpc", "300.0", self.consultant))
+
     def test_submit_then_approve_from_the_inbox(self):
         self.start_tour("/odoo", "ps_base_submit_request", login="tour_consultant")
         request = self.env["ps.request"].search([("title", "=", "Tour licence")])
