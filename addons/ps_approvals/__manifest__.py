@@ -21,9 +21,6 @@
         "data/ir_config_parameter_data.xml",
         "data/ir_sequence_data.xml",
         "data/ps_approval_rule_data.xml",
-        "data/mail_template_data.xml",
-        "data/ir_cron_data.xml",
-        "views/ps_approval_line_views.xml",
         "views/ps_change_order_views.xml",
         "views/ps_budget_change_views.xml",
         "views/sale_order_views.xml",
@@ -38,9 +35,6 @@
     ],
     "demo": ["demo/ps_approvals_demo.xml"],
     "assets": {
-        "web.assets_backend": [
-            "ps_approvals/static/src/js/activity_menu_patch.js",
-        ],
         "web.assets_tests": [
             "ps_approvals/static/tests/tours/ps_approvals_tour.js",
         ],

@@ -1,6 +1,3 @@
-from . import ps_approval_document_mixin
-from . import ps_approval_line
-from . import ps_amendment_mixin
 from . import sale_order
 from . import ps_change_order
 from . import project_project
@@ -10,5 +7,4 @@ from . import hr_expense_sheet
 from . import account_account
 from . import account_move
 from . import res_partner
-from . import res_users
 from . import res_config_settings

@@ -4,8 +4,9 @@ from odoo.exceptions import UserError
 
 class AccountMove(models.Model):
     _name = "account.move"
-    _inherit = ["account.move", "ps.approval.document.mixin"]
-    _ps_approval_guard = {"state": ("posted",)}
+    _inherit = ["account.move", "ps.approval.mixin"]
+    _ps_state_field = "state"
+    _ps_gated_actions = {"action_post": "posted"}
 
     ps_amount_company = fields.Monetary(
         "Amount (Company Currency)", compute="_compute_ps_amount_company", store=True,
@@ -17,23 +18,16 @@ class AccountMove(models.Model):
         for move in self:
             move.ps_amount_company = abs(move.amount_total_signed)
 
-    def action_post(self):
-        ready, waiting = self._ps_gate()
-        result = super(AccountMove, ready).action_post() if ready else False
-        if waiting:
-            return waiting._ps_waiting_notification(self.env._("Posting"))
-        return result
+    def _ps_action_label(self, action):
+        return self.env._("Posting")
 
     def _ps_reapproval_scope(self):
         # posting fixes the amounts (and the rate): a posted entry is not re-approved
         return self.filtered(lambda m: m.state == "draft")
 
-    def _ps_run_deferred_action(self):
-        return self.filtered(lambda m: m.state == "draft").action_post()
-
-    def _ps_raise_if_not_approved(self):
+    def _ps_raise_if_not_approved(self, scope=None):
         try:
-            return super()._ps_raise_if_not_approved()
+            return super()._ps_raise_if_not_approved(scope=scope)
         except UserError as error:
             if not self.env.context.get("move_reverse_cancel"):
                 raise

@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from .ps_approval_document_mixin import policy_value
+from .policy import policy_value
 
 
 class HrExpense(models.Model):
@@ -20,11 +20,22 @@ class HrExpense(models.Model):
             limit = expense.product_id.categ_id.ps_expense_policy_amount
             expense.ps_over_policy = bool(limit) and expense.total_amount > limit
 
+    def write(self, vals):
+        if "ps_over_policy" in vals and not self.env.su:
+            raise UserError(self.env._(
+                "'Above Policy' is computed from the amount and the category's policy: "
+                "change those instead."))
+        return super().write(vals)
+
 
 class HrExpenseSheet(models.Model):
     _name = "hr.expense.sheet"
-    _inherit = ["hr.expense.sheet", "ps.approval.document.mixin"]
-    _ps_approval_guard = {"approval_state": ("approve",)}
+    _inherit = ["hr.expense.sheet", "ps.approval.mixin"]
+    _ps_state_field = "approval_state"
+    # posting the entries of a report that was never approved is approving it too
+    _ps_gated_actions = {"action_approve_expense_sheets": "approve",
+                         "action_sheet_move_post": "approve"}
+    _ps_requester_field = "employee_id.user_id"
 
     ps_policy_breach = fields.Boolean(
         "Outside Expense Policy", compute="_compute_ps_policy_breach",
@@ -54,14 +65,13 @@ class HrExpenseSheet(models.Model):
         return domain if (operator == "=") == value else ["!", *domain]
 
     # ------------------------------------------------------------------
-    def action_approve_expense_sheets(self):
-        self._check_can_approve()
-        ready, waiting = self._ps_gate()
-        result = super(HrExpenseSheet, ready).action_approve_expense_sheets() if ready \
-            else None
-        if waiting:
-            return waiting._ps_waiting_notification(self.env._("Approval of the report"))
-        return result
+    def _ps_before_gate(self, action):
+        if action == "action_approve_expense_sheets":
+            self._check_can_approve()
+
+    def _ps_action_label(self, action):
+        return self.env._("Approval of the report") if action == "action_approve_expense_sheets" \
+            else self.env._("Posting of the report")
 
     def _do_submit(self):
         result = super()._do_submit()
@@ -88,13 +98,6 @@ class HrExpenseSheet(models.Model):
     def _ps_reapproval_scope(self):
         # once approved, the report goes on to accounting; amounts no longer re-open it
         return self.filtered(lambda s: s.state in ("draft", "submit"))
-
-    def _ps_approval_requesters(self):
-        """The employee asks for the approval of their report, never approves it."""
-        return {sheet.id: sheet.employee_id.user_id or self.env.user for sheet in self}
-
-    def _ps_run_deferred_action(self):
-        return self.filtered(lambda s: s.state == "submit").action_approve_expense_sheets()
 
     def _ps_on_approved(self):
         result = super()._ps_on_approved()

@@ -37,6 +37,10 @@ class ProjectProject(models.Model):
                     "%s: the original budget cannot be negative.", project.display_name))
 
     def write(self, vals):
+        if "ps_budget_amount" in vals and not self.env.su:
+            raise UserError(self.env._(
+                "The budget of a project is its original budget plus its applied budget "
+                "changes: draft a budget change instead of writing it."))
         if "ps_original_budget" in vals:
             changed = self.filtered(lambda p: p.ps_original_budget != vals["ps_original_budget"]
                                     and p.ps_budget_change_ids.filtered(

@@ -60,18 +60,23 @@ class PsBudgetChange(models.Model):
                                        "and draft a new one."))
         return super().write(vals)
 
+    def _ps_content(self):
+        self.ensure_one()
+        return {"project": self.project_id.id, "new_budget": self.new_budget,
+                "before": self.current_budget}
+
     # ------------------------------------------------------------------
     def _ps_before_submit(self):
         # the budget moved since the draft (another change applied): start from it
         for change in self:
             if change.current_budget != change.project_id.ps_budget_amount:
-                change.write({"current_budget": change.project_id.ps_budget_amount})
+                change.sudo().write({"current_budget": change.project_id.ps_budget_amount})
         return super()._ps_before_submit()
 
     def _ps_apply(self):
-        # the guard on 'applied' refuses changes a policy has not approved; the project's
-        # budget follows from the applied changes
-        self.write({"state": "applied", "applied_date": fields.Datetime.now()})
+        # refused for changes a policy has not approved (for these very values); the
+        # project's budget follows from the applied changes
+        self._ps_mark_applied()
         for change in self:
             change.project_id.sudo().message_post(
                 body=self.env._("Budget changed from %(old)s to %(new)s (%(ref)s): %(reason)s",

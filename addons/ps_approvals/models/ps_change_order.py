@@ -101,6 +101,12 @@ class PsChangeOrder(models.Model):
             return
         self.env["sale.order"].browse([oid for oid in order_ids if oid]).check_access("read")
 
+    def _ps_content(self):
+        self.ensure_one()
+        return {"order": self.order_id.id, "lines": [
+            [line.sale_line_id.id, line.product_id.id, line.name, line.product_uom_qty,
+             line.price_unit, line.discount] for line in self.line_ids.sorted("id")]}
+
     def action_open_order(self):
         self.ensure_one()
         return {"type": "ir.actions.act_window", "res_model": "sale.order",
@@ -152,7 +158,7 @@ class PsChangeOrder(models.Model):
                             "%s</a>: %s") % (self.env._("Change order applied:"), change.id,
                                              change.name, change.reason),
                 subtype_xmlid="mail.mt_note")
-        self.write({"state": "applied", "applied_date": fields.Datetime.now()})
+        self._ps_mark_applied()
 
 
 class PsChangeOrderLine(models.Model):
@@ -252,6 +258,19 @@ class PsChangeOrderLine(models.Model):
                                         precision_digits=4) != 0
             line.changes_scope = not line.sale_line_id or (
                 qty_changed and line.product_id.type == "service")
+
+    @api.constrains("sale_line_id", "change_id")
+    def _check_sale_line(self):
+        for line in self.filtered("sale_line_id"):
+            if line.sale_line_id.order_id != line.change_id.order_id:
+                raise ValidationError(self.env._(
+                    "%(change)s: the line '%(line)s' belongs to another order than %(order)s.",
+                    change=line.change_id.name, line=line.sale_line_id.name,
+                    order=line.change_id.order_id.name))
+            if line.sale_line_id.display_type or line.sale_line_id.is_downpayment:
+                raise ValidationError(self.env._(
+                    "%s: notes, sections and down payments are not amended by change orders.",
+                    line.change_id.name))
 
     # ------------------------------------------------------------------
     @api.model_create_multi

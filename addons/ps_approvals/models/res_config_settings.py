@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .ps_approval_document_mixin import POLICY_PARAMS
+from .policy import POLICY_PARAMS
 
 # Settings that are the threshold of a shipped rule: the rule is the single place the value
 # lives, so that editing the rule or the setting is the same thing.
@@ -51,20 +51,16 @@ class ResConfigSettings(models.TransientModel):
         "Large Credit Note Amount",
         help="Every credit note and write-off needs finance; above this amount (company "
              "currency) the finance controller and an administrator as well")
-    ps_approval_reminder_hours = fields.Float(
-        "Remind Approvers (hours before deadline)", default=24.0,
-        config_parameter="ps_approvals.reminder_hours")
 
     @api.constrains("ps_quote_discount_threshold", "ps_quote_margin_floor",
                     "ps_quote_finance_amount", "ps_budget_change_percent",
                     "ps_expense_receipt_threshold", "ps_expense_finance_amount",
-                    "ps_credit_note_amount", "ps_approval_reminder_hours")
+                    "ps_credit_note_amount")
     def _check_ps_approval_thresholds(self):
         labels = {name: self._fields[name].string for name in (
             "ps_quote_discount_threshold", "ps_quote_margin_floor", "ps_quote_finance_amount",
             "ps_budget_change_percent", "ps_expense_receipt_threshold",
-            "ps_expense_finance_amount", "ps_credit_note_amount",
-            "ps_approval_reminder_hours")}
+            "ps_expense_finance_amount", "ps_credit_note_amount")}
         for settings in self:
             negative = [label for name, label in labels.items() if settings[name] < 0]
             if negative:

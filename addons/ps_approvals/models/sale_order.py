@@ -2,7 +2,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import float_compare
 
-from .ps_approval_document_mixin import policy_value
+from .policy import policy_value
 
 AMENDED_LINE_FIELDS = ("product_id", "product_uom_qty", "price_unit", "discount")
 
@@ -13,8 +13,10 @@ ORDER_CREATE = object()
 
 class SaleOrder(models.Model):
     _name = "sale.order"
-    _inherit = ["sale.order", "ps.approval.document.mixin"]
-    _ps_approval_guard = {"state": ("sale",)}
+    _inherit = ["sale.order", "ps.approval.mixin"]
+    _ps_state_field = "state"
+    _ps_gated_actions = {"action_confirm": "sale"}
+    _ps_requester_field = "user_id"
 
     ps_max_discount = fields.Float(
         "Highest Discount (%)", compute="_compute_ps_max_discount", store=True,
@@ -24,11 +26,15 @@ class SaleOrder(models.Model):
         store=True, currency_field="ps_company_currency_id")
     ps_company_currency_id = fields.Many2one(related="company_id.currency_id",
                                              string="Company Currency")
+    ps_policy_margin = fields.Float(
+        "Margin on Cost (%)", compute="_compute_ps_quote_policy_breach", digits=(16, 2),
+        help="Margin of the quote against the cost of its products: the cost on the line or "
+             "the product's cost, whichever is higher")
     ps_quote_policy_breach = fields.Boolean(
         "Outside Discount or Margin Policy", compute="_compute_ps_quote_policy_breach",
         search="_search_ps_quote_policy_breach",
         help="A line's discount is above the discount threshold of Settings, or the margin "
-             "is below the margin floor of Settings")
+             "on cost is below the margin floor of Settings")
     ps_change_order_ids = fields.One2many("ps.change.order", "order_id", "Change Orders")
     ps_change_order_count = fields.Integer(compute="_compute_ps_change_order_count")
 
@@ -45,16 +51,40 @@ class SaleOrder(models.Model):
             order.ps_amount_untaxed_company = (order.amount_untaxed / order.currency_rate
                                                if order.currency_rate else order.amount_untaxed)
 
-    @api.depends("ps_max_discount", "margin_percent", "amount_untaxed")
+    @api.depends("ps_max_discount", "amount_untaxed", "order_line.purchase_price",
+                 "order_line.product_id", "order_line.product_uom_qty",
+                 "order_line.product_uom", "order_line.price_subtotal")
     def _compute_ps_quote_policy_breach(self):
         max_discount = policy_value(self.env, "ps_approvals.quote_discount_threshold")
         floor = policy_value(self.env, "ps_approvals.quote_margin_floor") / 100.0
         for order in self:
+            revenue = order.amount_untaxed
+            margin = (revenue - order._ps_cost()) / revenue if revenue else 0.0
+            order.ps_policy_margin = margin * 100.0
             order.ps_quote_policy_breach = (
                 float_compare(order.ps_max_discount, max_discount, precision_digits=4) > 0
-                or (order.amount_untaxed > 0 and order.margin_percent < floor))
+                or (revenue > 0 and float_compare(margin, floor, precision_digits=6) < 0))
+
+    def _ps_cost(self):
+        """Cost of the order's products: per line, the cost written on the line or the
+        product's own cost, whichever is higher, so that a cost lowered on a quote does
+        not make its margin."""
+        self.ensure_one()
+        cost = 0.0
+        date = self.date_order or fields.Date.context_today(self)
+        for line in self.order_line.filtered(lambda l: l.product_id and not l.display_type
+                                             and not l.is_downpayment):
+            product = line.product_id.sudo()
+            unit_cost = product.uom_id._compute_price(product.standard_price, line.product_uom) \
+                if line.product_uom else product.standard_price
+            unit_cost = product.cost_currency_id._convert(
+                unit_cost, self.currency_id, self.company_id, date, round=False) \
+                if self.currency_id else unit_cost
+            cost += max(unit_cost, line.purchase_price) * line.product_uom_qty
+        return cost
 
     def _search_ps_quote_policy_breach(self, operator, value):
+        """For list filters; the policy itself evaluates the computed value."""
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise UserError(self.env._("Search 'Outside Discount or Margin Policy' with = "
                                        "True or = False."))
@@ -77,16 +107,15 @@ class SaleOrder(models.Model):
         return super(SaleOrder, self.with_context(ps_order_create=ORDER_CREATE)) \
             .create(vals_list).with_env(self.env)
 
-    def action_confirm(self):
+    def _ps_before_gate(self, action):
+        # a quote Odoo would refuse to confirm is refused, not sent for approval
         for order in self:
             error = order._confirmation_error_message()
             if error:
                 raise UserError(error)
-        ready, waiting = self._ps_gate()
-        result = super(SaleOrder, ready).action_confirm() if ready else True
-        if waiting:
-            return waiting._ps_waiting_notification(self.env._("Confirmation"))
-        return result
+
+    def _ps_action_label(self, action):
+        return self.env._("Confirmation")
 
     def action_ps_new_change_order(self):
         self.ensure_one()
@@ -113,19 +142,14 @@ class SaleOrder(models.Model):
         # a confirmed order changes through change orders, not through quote re-approval
         return self.filtered(lambda o: o.state in ("draft", "sent"))
 
-    def _ps_approval_requesters(self):
-        """The salesperson asks for the approval of their quote: they never approve it."""
-        return {order.id: order.user_id or self.env.user for order in self}
-
-    def _ps_run_deferred_action(self):
-        return self.filtered(lambda o: o.state in ("draft", "sent")).action_confirm()
-
     def _ps_check_quote_values(self):
         """Re-approval of quotes in approval whose watched values changed through their
         lines (the engine sees only writes on the order itself)."""
-        quotes = self.filtered(lambda o: o.state in ("draft", "sent")
-                               and o.ps_approval_state in ("pending", "approved"))
-        if quotes and quotes._ps_has_watched_fields():
+        quotes = self.filtered(lambda o: o.state in ("draft", "sent"))
+        if quotes and not self.env.su and quotes._ps_watched_names():
+            quotes._ps_mark_edited()
+        quotes = quotes.filtered(lambda o: o.ps_approval_state in ("pending", "approved"))
+        if quotes and quotes._ps_watched_names():
             quotes._ps_check_watched_values()
 
     @api.model

@@ -8,3 +8,4 @@ from . import test_inbox
 from . import test_ui
 from . import test_performance
 from . import test_install
+from . import test_tamper

@@ -5,6 +5,8 @@ from . import ps_event
 from . import res_users
 from . import ps_approval_rule
 from . import ps_approval_request
+from . import ps_approval_line
 from . import ps_approval_mixin
+from . import ps_amendment_mixin
 from . import ps_request
 from . import res_config_settings

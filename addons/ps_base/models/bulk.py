@@ -20,7 +20,16 @@ def bulk_insert(env, model_name, vals_list):
     model = env[model_name]
     now = env.cr.now()
     magic = {"create_uid": env.uid, "create_date": now, "write_uid": env.uid, "write_date": now}
-    columns = sorted(set().union(*vals_list) | magic.keys())
+    # fields an extending addon adds get their defaults, as through create(): one
+    # default_get per call for the columns some row leaves out
+    given = set().union(*vals_list)
+    missing = [name for name, field in model._fields.items()
+               if field.store and field.column_type and not field.compute
+               and name not in given and name not in magic and name != "id"]
+    defaults = {name: value for name, value in model.default_get(missing).items()
+                if value is not None} if missing else {}
+    magic.update(defaults)
+    columns = sorted(given | magic.keys())
     field_types = {name: model._fields[name].type for name in columns}
     for name in columns:
         if not model._fields[name].store or model._fields[name].compute and name not in magic:

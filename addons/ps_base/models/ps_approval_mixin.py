@@ -1,31 +1,59 @@
 import json
 from collections import defaultdict
 
+from lxml import etree
+
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import RedirectWarning, UserError
 from odoo.tools import SQL, format_datetime
 
 APPROVAL_STATES = [("not_required", "Not Required"), ("pending", "Waiting for Approval"),
                    ("approved", "Approved"), ("rejected", "Rejected")]
+# the engine's own fields on every approvable document: written by the engine only
+ENGINE_FIELDS = ("ps_approval_state", "ps_approval_deferred_user_id",
+                 "ps_approval_deferred_action", "ps_approval_editor_id")
+# line states that give an approver a say on (and read access to) the document
+LIVE_LINE_STATES = ("pending", "waiting", "approved", "rejected")
 
 
 class PsApprovalMixin(models.AbstractModel):
-    """Inherit this mixin to make a model approvable by the rules of the approval engine.
+    """Inherit this mixin to make a model approvable by the rules of the approval engine,
+    by declaration:
 
-    - ``_ps_approval_guard``: ``{field: values}``; writing one of these values (e.g.
-      ``{"state": ("sale",)}``) is refused with a UserError naming who must approve, as
-      long as a rule applies to the record and has not approved it;
-    - ``action_ps_request_approval`` starts the approval of the records (batch);
-    - ``_ps_on_approved`` / ``_ps_on_rejected`` are the hooks called on a decision;
-    - when a field watched by a rule changes after the request, the approval is reset and
-      requested again (``_ps_check_watched_values``; bridges call it after changes made
-      through other models, e.g. order lines).
+    - ``_ps_state_field``: the document's own state field, e.g. ``"state"``;
+    - ``_ps_gated_actions``: ``{method: state it leads to}``, e.g.
+      ``{"action_confirm": "sale"}``. The method starts the approval where a rule applies
+      and no approval is given; clicking it counts as the decision of an approver who may
+      decide; it completes by itself, in the name of whoever asked, on the last
+      approval. Writing the state it leads to is refused without the approval, whatever
+      the door (another method, RPC, import);
+    - ``_ps_requester_field``: path to the user who asks for the approval (they never
+      approve it), e.g. ``"user_id"``; the current user when unset;
+    - ``_ps_state_on_approved`` / ``_ps_state_on_rejected``: states the document takes
+      when its approval completes / is rejected (for documents whose approval is a step
+      of their own life, like an internal request);
+    - ``_ps_fact_fields``: stored computed fields the firm's policies read on top of
+      those the rules name; like those, nobody writes them, and the engine recomputes
+      them from their sources whenever it decides;
+    - ``_ps_watched_fields``: fields an approval is always bound to: when they change,
+      the approval is reset and asked again.
+
+    The approval buttons, the status and the Approvals page are added to the document's
+    form view (``_get_view``); hooks: ``_ps_on_approved``, ``_ps_on_rejected``,
+    ``_prepare_request_vals``, ``_prepare_line_vals``, ``_ps_before_gate``.
     """
 
     _name = "ps.approval.mixin"
     _description = "Approvable Document"
     _ps_approvable = True
-    _ps_approval_guard = {}
+    _ps_state_field = None
+    _ps_gated_actions = {}
+    _ps_requester_field = None
+    _ps_state_on_approved = None
+    _ps_state_on_rejected = None
+    _ps_fact_fields = ()
+    _ps_watched_fields = ()
+    _ps_approval_guard = None  # derived from the declarations when None
 
     ps_approval_state = fields.Selection(
         APPROVAL_STATES, "Approval", default="not_required", required=True, copy=False,
@@ -46,7 +74,53 @@ class PsApprovalMixin(models.AbstractModel):
     ps_approval_user_ids = fields.Many2many(
         "res.users", string="Approvers", compute="_compute_ps_approval_next",
         search="_search_ps_approval_user_ids")
+    ps_approval_required = fields.Boolean(
+        "Needs Approval", compute="_compute_ps_approval_required",
+        help="A policy applies to this document and has not approved it yet")
+    ps_approval_deferred_user_id = fields.Many2one(
+        "res.users", "Completes on Approval For", copy=False, readonly=True,
+        help="This person asked for the action that waits for the approval; it runs in "
+             "their name as soon as the last approver decides.")
+    ps_approval_deferred_action = fields.Char(
+        "Action Waiting for Approval", copy=False, readonly=True)
+    ps_approval_editor_id = fields.Many2one(
+        "res.users", "Approved Values Changed By", copy=False, readonly=True,
+        help="Who last changed the values an approval is given for; they never approve it")
 
+    # ------------------------------------------------------------------
+    # Declarations
+    # ------------------------------------------------------------------
+    @classmethod
+    def _ps_guard(cls):
+        """``{field: states}`` whose writing needs the approval."""
+        if cls._ps_approval_guard is not None:
+            return cls._ps_approval_guard
+        states = set(cls._ps_gated_actions.values())
+        if cls._ps_state_on_approved:
+            states.add(cls._ps_state_on_approved)
+        return {cls._ps_state_field: tuple(states)} if cls._ps_state_field and states else {}
+
+    def _register_hook(self):
+        """Route the declared actions of each approvable model through the gate, as
+        base_automation patches the methods its rules watch."""
+        result = super()._register_hook()
+        cls = type(self)
+        if self._abstract or not self._ps_gated_actions \
+                or cls.__dict__.get("_ps_gates_installed"):
+            return result
+        for name in self._ps_gated_actions:
+            origin = getattr(cls, name)
+
+            def gated(record, *args, __origin=origin, __name=name, **kwargs):
+                return record._ps_run_gated(__name, __origin, args, kwargs)
+
+            gated.origin = origin
+            setattr(cls, name, gated)
+        cls._ps_gates_installed = True
+        return result
+
+    # ------------------------------------------------------------------
+    # Computes
     # ------------------------------------------------------------------
     def _ps_pending_lines(self):
         return self.env["ps.approval.line"].sudo().search([
@@ -55,7 +129,7 @@ class PsApprovalMixin(models.AbstractModel):
     def _compute_ps_approval_next(self):
         lines = self.env["ps.approval.line"].sudo().search_fetch(
             [("res_model", "=", self._name), ("res_id", "in", self.ids),
-             ("state", "in", ("pending", "waiting", "approved", "rejected"))],
+             ("state", "in", LIVE_LINE_STATES)],
             ["res_id", "user_id", "deadline", "state"])
         by_record = defaultdict(lambda: self.env["ps.approval.line"])
         for line in lines:
@@ -86,29 +160,44 @@ class PsApprovalMixin(models.AbstractModel):
         return [("id", "in" if positive else "not in", subquery)]
 
     def _search_ps_approval_user_ids(self, operator, value):
+        """Documents on which these users have a live approval: the approver's read rule
+        (``_ps_approver_rule_domain``). Cancelled and skipped approvals give nothing."""
         if operator not in ("in", "="):
             raise UserError(self.env._("Search approvers with 'is in' or '='."))
         user_ids = [value] if isinstance(value, int) else list(value)
         subquery = SQL(
-            "(SELECT res_id FROM ps_approval_line WHERE res_model = %s AND user_id IN %s)",
-            self._name, tuple(user_ids) or (0,))
+            "(SELECT res_id FROM ps_approval_line WHERE res_model = %s AND user_id IN %s "
+            "AND state IN %s)", self._name, tuple(user_ids) or (0,), LIVE_LINE_STATES)
         return [("id", "in", subquery)]
+
+    def _compute_ps_approval_required(self):
+        saved = self.filtered(lambda r: isinstance(r.id, int))
+        missing = saved._ps_approval_missing() if saved else {}
+        for record in self:
+            record.ps_approval_required = record.id in missing
+
+    @api.model
+    def _ps_approver_rule_domain(self):
+        """Domain of a record rule letting approvers read the documents routed to them:
+        ``[('ps_approval_user_ids', 'in', [user.id])]`` in a rule's ``domain_force``."""
+        return "[('ps_approval_user_ids', 'in', [user.id])]"
 
     # ------------------------------------------------------------------
     # CRUD
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        for vals in vals_list:
-            self._ps_check_engine_fields(vals)
+        if not self._ps_internal_write():
+            for vals in vals_list:
+                self._ps_check_engine_fields(vals, creating=True)
         records = super().create(vals_list)
         # a record born in a guarded state (e.g. a quote created confirmed) needs the
         # approval as much as one moved there
+        guard = self._ps_guard()
         guarded = records.browse([
             record.id for record, vals in zip(records, vals_list, strict=True)
-            if any(fname in vals and vals[fname] in values
-                   for fname, values in self._ps_approval_guard.items())])
-        if guarded:
+            if any(fname in vals and vals[fname] in values for fname, values in guard.items())])
+        if guarded and not self._ps_internal_write():
             guarded._ps_raise_if_not_approved()
         return records
 
@@ -116,14 +205,31 @@ class PsApprovalMixin(models.AbstractModel):
         if self._ps_internal_write():
             return super().write(vals)
         self._ps_check_engine_fields(vals)
-        self._ps_check_guard(vals)
-        watched = self._ps_has_watched_fields()
-        candidates = self.filtered(
-            lambda r: r.ps_approval_state in ("pending", "approved")) if watched else self
+        self._ps_check_fact_fields(vals)
+        guard_hit = self._ps_guard_hit(vals)
+        if guard_hit:
+            self._ps_raise_if_not_approved()  # as the document is, then as it will be
+        watched = self._ps_watched_names()
+        # the approval is judged on the state *before* this write: moving past the gate
+        # in the same call as changing the approved values must not escape re-approval
+        in_scope = self._ps_reapproval_scope()
+        # lines edited through the document count as changing its values
+        if not self.env.su and (watched & vals.keys() or any(
+                self._fields[f].type == "one2many" for f in vals if f in self._fields)):
+            self._ps_mark_edited()
         result = super().write(vals)
-        if watched and candidates:
-            candidates._ps_check_watched_values()
+        if watched:
+            in_scope._ps_check_watched_values(scope=in_scope)
+        if guard_hit:
+            self._ps_raise_if_not_approved(scope=in_scope)
         return result
+
+    def copy_data(self, default=None):
+        # engine fields never travel with a copy (copy=False), nor through a default
+        default = dict(default or {})
+        for fname in ENGINE_FIELDS:
+            default.pop(fname, None)
+        return super().copy_data(default=default)
 
     def unlink(self):
         requests = self.env["ps.approval.request"].sudo().with_context(active_test=False).search(
@@ -142,7 +248,7 @@ class PsApprovalMixin(models.AbstractModel):
                 [("request_id", "in", requests.ids), ("state", "=", "pending")], ["user_id"],
                 limit=50).user_id
             message = self.env._("Approval requested from %s.",
-                                 ", ".join(approvers.mapped("name")))
+                                 ", ".join(approvers.mapped("name")) or "-")
             kind = "success"
         elif needing:
             message = self.env._("Approval is already under way.")
@@ -150,16 +256,14 @@ class PsApprovalMixin(models.AbstractModel):
         else:
             message = self.env._("No approval needed: no rule applies, or it is approved.")
             kind = "info"
-        return {"type": "ir.actions.client", "tag": "display_notification",
-                "params": {"message": message, "type": kind, "sticky": False,
-                           "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
+        return self._ps_notification(message, kind)
 
     def action_ps_approve(self):
-        lines = self._ps_pending_lines().filtered(lambda l: l.user_id == self.env.user)
+        lines = self._ps_own_decidable_lines()
         if not lines:
             raise UserError(self.env._("Nothing waits for your approval on %s.",
                                        ", ".join(self.mapped("display_name"))))
-        lines.with_env(self.env).action_approve()
+        lines.action_approve()
         return True
 
     def action_ps_reject(self):
@@ -179,11 +283,111 @@ class PsApprovalMixin(models.AbstractModel):
         return action
 
     # ------------------------------------------------------------------
+    # The gate of a declared action
+    # ------------------------------------------------------------------
+    def _ps_run_gated(self, action, origin, args, kwargs):
+        if not self or self._ps_internal_write():
+            return origin(self, *args, **kwargs)
+        self._ps_before_gate(action)
+        ready, waiting = self._ps_gate(action)
+        result = origin(ready, *args, **kwargs) if ready else True
+        if waiting:
+            return waiting._ps_waiting_notification(action)
+        return result
+
+    def _ps_before_gate(self, action):
+        """Hook: checks that must pass before an action is sent for approval (a quote
+        without lines is refused, not approved)."""
+        return True
+
+    def _ps_gate(self, action):
+        """Split ``self`` before its gated action into ``(ready, waiting)``.
+
+        Where a rule applies without approval, the approval is requested (idempotent),
+        the current user's own pending decision is recorded (clicking the action is
+        approving), and the records still waiting remember who asked for which action,
+        so that it completes when the approval does."""
+        missing = self._ps_approval_missing()
+        waiting = self.browse()
+        if missing:
+            blocked = self.browse(list(missing))
+            self.env["ps.approval.request"]._request_for(blocked)
+            own = blocked._ps_own_decidable_lines()
+            if own:
+                own.with_context(ps_approval_gate=True).action_approve()
+            waiting = self.browse(list(blocked._ps_approval_missing()))
+        # the action runs now for the others: an earlier request to run it is fulfilled
+        (self - waiting).filtered("ps_approval_deferred_user_id")._ps_engine_write(
+            {"ps_approval_deferred_user_id": False, "ps_approval_deferred_action": False})
+        if waiting:
+            if self.env.su or self.env.user.share:
+                # a customer signing online, a payment, a technical call: the action
+                # completes in the name of the document's requester
+                requesters = waiting._ps_approval_requesters()
+                for record in waiting:
+                    record._ps_engine_write({"ps_approval_deferred_user_id":
+                                             requesters[record.id].id,
+                                             "ps_approval_deferred_action": action})
+            else:
+                waiting._ps_engine_write({"ps_approval_deferred_user_id": self.env.uid,
+                                          "ps_approval_deferred_action": action})
+        return self - waiting, waiting
+
+    def _ps_own_decidable_lines(self):
+        """The current user's pending approvals on ``self`` that they may decide in one
+        go: one tier per request, none in a request where they approved another tier
+        (segregation of duties)."""
+        user = self.env.user
+        lines = self._ps_pending_lines().filtered(lambda l: l.user_id == user)
+        if not lines:
+            return lines.with_env(self.env)
+        decided = self.env["ps.approval.line"].sudo().search([
+            ("request_id", "in", lines.request_id.ids), ("user_id", "=", user.id),
+            ("state", "=", "approved")])
+        excluded = lines.request_id.filtered(
+            lambda r: user in (r.requester_id | r.initiator_id | r.drafter_id | r.editor_id))
+        picked = lines.browse()
+        for request in lines.request_id - excluded - decided.request_id:
+            request_lines = lines.filtered(lambda l, r=request: l.request_id == r)
+            tier = request_lines[:1].tier_id
+            picked |= request_lines.filtered(lambda l, t=tier: l.tier_id == t)
+        return picked.with_env(self.env)
+
+    def _ps_waiting_notification(self, action):
+        """Client notification for records whose action waits for an approval."""
+        lines = self._ps_pending_lines()
+        who = ", ".join(sorted(set(lines.user_id.mapped("name")))) \
+            or self.env._("the administrators (no approver could be found)")
+        label = self._ps_action_label(action)
+        message = self.env._(
+            "%(action)s of %(docs)s waits for approval by %(who)s; it completes by itself "
+            "when they approve.", action=label,
+            docs=", ".join(self.mapped("display_name")), who=who)
+        return self._ps_notification(message, "warning", title=self.env._("Sent for approval"))
+
+    def _ps_action_label(self, action):
+        """How the waiting action is named to the user; models may say it better."""
+        return action.removeprefix("action_").replace("_", " ").capitalize()
+
+    def _ps_notification(self, message, kind, title=None):
+        params = {"message": message, "type": kind, "sticky": False,
+                  "next": {"type": "ir.actions.client", "tag": "soft_reload"}}
+        if title:
+            params["title"] = title
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+
+    # ------------------------------------------------------------------
     # Engine plumbing
     # ------------------------------------------------------------------
+    def _ps_engine_write(self, vals):
+        """The engine's own writes on the document (its technical fields, the states the
+        declarations name): superuser code, whatever the rights of whoever triggers it."""
+        if self:
+            self.sudo().with_context(ps_approval_internal=True).write(vals)
+
     def _ps_sync_approval_state(self):
         """Store on each record the state of its active requests, in one read and one
-        write per resulting state."""
+        write per resulting state. The one writer of ``ps_approval_state``."""
         if not self:
             return
         groups = self.env["ps.approval.request"].sudo()._read_group(
@@ -200,48 +404,144 @@ class PsApprovalMixin(models.AbstractModel):
             if record.ps_approval_state != state:
                 by_state[state].append(record.id)
         for state, ids in by_state.items():
-            # sudo: the engine keeps this technical state whoever triggers it
-            self.browse(ids).sudo().with_context(ps_approval_internal=True).write(
-                {"ps_approval_state": state})
+            self.browse(ids)._ps_engine_write({"ps_approval_state": state})
 
     def _ps_internal_write(self):
         """Writes of the engine itself: superuser code that says so. A client can put any
         key in its context, so the key alone counts for nothing."""
         return self.env.su and self.env.context.get("ps_approval_internal")
 
-    def _ps_engine_fields(self):
-        """Fields only the engine writes (readonly in views is no protection over RPC)."""
-        return {"ps_approval_state"}
-
-    def _ps_check_engine_fields(self, vals):
+    def _ps_check_engine_fields(self, vals, creating=False):
         if self._ps_internal_write():
             return
-        touched = self._ps_engine_fields() & vals.keys()
+        touched = set(ENGINE_FIELDS) & vals.keys()
+        if creating:
+            # a delegating model (_inherits) or a default passes the default value along:
+            # harmless, and dropped so that nothing else is written
+            for fname in list(touched):
+                default = "not_required" if fname == "ps_approval_state" else False
+                if vals[fname] in (default, None):
+                    vals.pop(fname)
+                    touched.discard(fname)
         if touched:
             raise UserError(self.env._(
                 "%s is kept by the approval engine and cannot be written directly.",
                 ", ".join(self._fields[f].string for f in sorted(touched))))
 
-    def _ps_approval_requesters(self):
-        """Who requests the approval of each record: the current user by default; a model
-        with a requester field of its own overrides this. Returns {record id: user}."""
-        return dict.fromkeys(self.ids, self.env.user)
+    @api.model
+    def _ps_fact_names(self):
+        """Stored computed fields of this model that approval rules read (condition,
+        amount, watched fields) or that the model declares: the facts of its policies."""
+        names = set(self._ps_fact_fields)
+        for paths in self.env["ps.approval.rule"]._fact_paths_for(self._name).values():
+            names.update(path.split(".", 1)[0] for path in paths)
+        return {name for name in names if name in self._fields
+                and self._fields[name].compute and self._fields[name].store
+                and self._fields[name].readonly}
 
-    def _ps_has_watched_fields(self):
+    def _ps_check_fact_fields(self, vals):
+        """Nobody writes the facts a policy reads: they are computed from their sources."""
+        forged = self._ps_fact_names() & vals.keys()
+        if forged and not self.env.su:
+            raise UserError(self.env._(
+                "%s is computed from the document and read by an approval policy: it cannot "
+                "be written directly. Change the values it is computed from instead.",
+                ", ".join(self._fields[f].string for f in sorted(forged))))
+
+    def _ps_refresh_facts(self, paths):
+        """Recompute from their sources the stored computed fields read through
+        ``paths`` (and what they are computed from), so that a decision never rests on a
+        value someone wrote over RPC. Editable computed fields are sources: kept."""
+        todo = defaultdict(set)
+
+        def visit(records, path, depth):
+            if not records or depth > 8:
+                return
+            name, _sep, rest = path.partition(".")
+            field = records._fields.get(name)
+            if field is None:
+                return
+            if field.compute and (not field.store or field.readonly):
+                new = records
+                if field.store:
+                    new = records.browse(set(records.ids) - todo[(records._name, name)])
+                    todo[(records._name, name)].update(new.ids)
+                for dep in records.pool.field_depends[field]:
+                    visit(new, dep, depth + 1)
+            if rest and field.relational:
+                visit(records.mapped(name), rest, depth + 1)
+
+        records = self.sudo().with_context(active_test=False)
+        for path in paths:
+            visit(records, path, 0)
+        todo = {key: ids for key, ids in todo.items() if ids}
+        if not todo:
+            return
+        env = records.env
+        for (model, fname), ids in todo.items():
+            recs = env[model].browse(ids).exists()
+            env.add_to_compute(recs._fields[fname], recs)
+        # reading a field marked to compute recomputes it, what it depends on first
+        for (model, fname), ids in todo.items():
+            env[model].browse(ids).exists()._recompute_recordset([fname])
+        env.flush_all()
+
+    def _ps_mark_edited(self):
+        """Remember who changed values an approval is bound to: they never approve it."""
+        self.filtered(lambda r: r.ps_approval_editor_id.id != self.env.uid)._ps_engine_write(
+            {"ps_approval_editor_id": self.env.uid})
+
+    def _ps_approval_requesters(self):
+        """Who requests the approval of each record: the user of ``_ps_requester_field``,
+        else the current user. Returns {record id: user}."""
+        if not self._ps_requester_field:
+            return dict.fromkeys(self.ids, self.env.user)
+        return {record.id: record.sudo().mapped(self._ps_requester_field)[:1] or self.env.user
+                for record in self}
+
+    def _ps_approval_authors(self):
+        """{record id: (who drafted it, who last changed its approved values)}: like the
+        requester, they never approve it. A document drafted by a technical user has no
+        drafter."""
+        root = self.env.ref("base.user_root").id
+        result = {}
+        for record in self.sudo():
+            drafter = record.create_uid if record.create_uid.id not in (root, False) \
+                else self.env["res.users"]
+            drafter = drafter if not drafter.share else self.env["res.users"]
+            result[record.id] = (drafter, record.ps_approval_editor_id)
+        return result
+
+    def _prepare_request_vals(self, rule):
+        """Hook: extra values of the approval request of ``self`` under ``rule`` (fields
+        an extending addon adds to ps.approval.request)."""
+        return {}
+
+    @api.model
+    def _prepare_line_vals(self, vals):
+        """Hook: extra values of an approver line (fields an extending addon adds to
+        ps.approval.line), given its values."""
+        return {}
+
+    @api.model
+    def _ps_watched_names(self):
         watched = self.env["ps.approval.rule"]._watched_fields_for(self._name)
-        return any(watched.values())
+        return set().union(*watched.values()) if watched else set()
 
     def _ps_reapproval_scope(self):
-        """The records of ``self`` whose approval still governs what happens next. Once a
-        document is past its guarded step (a confirmed order, a posted entry), later
-        changes go through their own process, not through re-approval. All by default."""
-        return self
+        """The records of ``self`` whose approval still governs what happens next: those
+        not yet past a guarded state. Once a document is past it (a confirmed order, a
+        posted entry), later changes go through their own process."""
+        guard = self._ps_guard()
+        if not guard:
+            return self
+        return self.filtered(lambda r: all(r[fname] not in values
+                                           for fname, values in guard.items()))
 
-    def _ps_check_watched_values(self):
+    def _ps_check_watched_values(self, scope=None):
         """Reset and re-request approvals whose watched values changed since they were
-        requested. Compares with the snapshot kept on the request: no extra read of the
-        record beyond its current values."""
-        records = self._ps_reapproval_scope()
+        requested. Compares with the snapshot kept on the request."""
+        records = self._ps_reapproval_scope() if scope is None else scope
         if not records:
             return
         requests = self.env["ps.approval.request"].sudo().search(
@@ -249,18 +549,12 @@ class PsApprovalMixin(models.AbstractModel):
              ("state", "in", ("pending", "approved"))])
         if not requests:
             return
-        changed = defaultdict(list)  # request -> descriptions
+        records._ps_refresh_facts(self._ps_watched_names())
+        changed = {}
         for request in requests:
-            record = records.browse(request.res_id)
-            before = json.loads(request.watched_values or "{}")
-            now = json.loads(json.dumps(request.rule_id._watched_values(record), default=str))
-            # a field watched since the request has no snapshot: it cannot have "changed"
-            diffs = [name for name in now if name in before and before[name] != now[name]]
+            diffs = request._changed_values(records.browse(request.res_id))
             if diffs:
-                changed[request] = [
-                    self.env._("%(field)s changed from %(old)s to %(new)s",
-                               field=record._fields[name].string, old=before.get(name),
-                               new=now[name]) for name in diffs]
+                changed[request] = diffs
         if not changed:
             return
         to_reset = self.env["ps.approval.request"].sudo()
@@ -272,42 +566,35 @@ class PsApprovalMixin(models.AbstractModel):
         self.env["ps.approval.request"]._request_for(records, rules=to_reset.rule_id)
         records._ps_sync_approval_state()
 
-    def _ps_check_guard(self, vals):
-        hits = [fname for fname, values in self._ps_approval_guard.items()
-                if fname in vals and vals[fname] in values]
-        if hits:
-            self._ps_raise_if_not_approved()
+    def _ps_guard_hit(self, vals):
+        return any(fname in vals and vals[fname] in values
+                   for fname, values in self._ps_guard().items())
 
-    def _ps_approval_missing(self):
-        """Records of ``self`` that a rule applies to without an approved active request,
-        mapped to the rules missing."""
+    def _ps_approval_missing(self, scope=None):
+        """Records of ``self`` that a rule applies to without an approved active request
+        for the values they have now, mapped to the rules missing. ``scope``: the records
+        whose approval is bound to their values (default: the re-approval scope)."""
         Rule = self.env["ps.approval.rule"].sudo()
-        rules = Rule.browse(Rule._rule_ids_for(self._name))
-        if not rules or not self:
+        if not self or not Rule._rule_ids_for(self._name):
             return {}
+        matches = Rule._matching(self)
+        in_scope = set((self._ps_reapproval_scope() if scope is None else scope).ids)
         approved = set()
-        in_scope = set(self._ps_reapproval_scope().ids)
         for req in self.env["ps.approval.request"].sudo().search_fetch(
                 [("res_model", "=", self._name), ("res_id", "in", self.ids),
                  ("state", "=", "approved")], ["rule_id", "res_id", "watched_values"]):
-            if req.res_id not in in_scope:
-                approved.add((req.rule_id.id, req.res_id))
-                continue
             # an approval given for other values than the record has now does not count
-            before = json.loads(req.watched_values or "{}")
-            now = json.loads(json.dumps(
-                req.rule_id._watched_values(self.browse(req.res_id)), default=str))
-            if all(before[name] == now[name] for name in now if name in before):
+            if req.res_id not in in_scope or not req._changed_values(self.browse(req.res_id)):
                 approved.add((req.rule_id.id, req.res_id))
         missing = defaultdict(lambda: Rule)
-        for rule in rules:
-            for record in rule._filter_records(self):
+        for rule, records in matches.items():
+            for record in records:
                 if (rule.id, record.id) not in approved:
                     missing[record.id] |= rule
         return missing
 
-    def _ps_raise_if_not_approved(self):
-        missing = self._ps_approval_missing()
+    def _ps_raise_if_not_approved(self, scope=None):
+        missing = self._ps_approval_missing(scope=scope)
         if not missing:
             return
         record = self.browse(next(iter(missing)))
@@ -337,18 +624,159 @@ class PsApprovalMixin(models.AbstractModel):
                     doc=record.display_name, rules=", ".join(rules.mapped("name")))
         raise UserError(message)
 
+    # ------------------------------------------------------------------
+    # Decisions
+    # ------------------------------------------------------------------
     def _ps_on_approved(self):
-        """Hook: the records' approval is complete."""
+        """The records' approval is complete: the declared state, then the action that
+        waited for it, in the name of whoever asked for it."""
         if hasattr(self, "message_post"):
             for record in self:
                 record.message_post(body=self.env._("Approval complete."),
                                     subtype_xmlid="mail.mt_note")
+        approved = self.filtered(lambda r: r.ps_approval_state == "approved")
+        state_field, target = self._ps_state_field, self._ps_state_on_approved
+        if state_field and target:
+            approved.filtered(lambda r: r[state_field] not in self._ps_guard()[state_field]) \
+                ._ps_engine_write({state_field: target})
+        if self.env.context.get("ps_approval_gate"):
+            return True  # the approver's own click runs the action right after
+        for record in approved.filtered("ps_approval_deferred_user_id"):
+            user = record.ps_approval_deferred_user_id
+            action = record.ps_approval_deferred_action
+            record._ps_engine_write({"ps_approval_deferred_user_id": False,
+                                     "ps_approval_deferred_action": False})
+            if not action or action not in self._ps_gated_actions:
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    getattr(record.with_user(user), action)()
+            except (UserError, RedirectWarning) as error:
+                record._ps_report_deferred_failure(user, error)
         return True
 
     def _ps_on_rejected(self, reason):
-        """Hook: a request on the records was rejected."""
+        """A request on the records was rejected: the declared state, and the document
+        goes back to its requester with the reason, as an activity."""
         if hasattr(self, "message_post"):
             for record in self:
                 record.message_post(body=self.env._("Approval rejected: %s", reason),
                                     subtype_xmlid="mail.mt_note")
+        self.filtered("ps_approval_deferred_user_id")._ps_engine_write(
+            {"ps_approval_deferred_user_id": False, "ps_approval_deferred_action": False})
+        state_field, target = self._ps_state_field, self._ps_state_on_rejected
+        if state_field and target:
+            self._ps_engine_write({state_field: target})
+        if "activity_ids" not in self._fields:
+            return True
+        rejected = self.env["ps.approval.request"].sudo().search(
+            [("res_model", "=", self._name), ("res_id", "in", self.ids),
+             ("state", "=", "rejected")], order="id")
+        requesters = {request.res_id: request.requester_id for request in rejected}
+        todo = self.env.ref("mail.mail_activity_data_todo", raise_if_not_found=False)
+        vals_list = [{
+            "res_model_id": self.env["ir.model"]._get_id(self._name),
+            "res_id": record.id,
+            "activity_type_id": todo.id if todo else False,
+            "user_id": requesters[record.id].id,
+            "summary": self.env._("Approval rejected by %s", self.env.user.name),
+            "note": reason,
+        } for record in self if requesters.get(record.id)
+            and not requesters[record.id].share]
+        # sudo: the approver returns the document to its requester, whatever their rights
+        # on the requester's activities (the requester is notified of it)
+        self.env["mail.activity"].sudo().create(vals_list)
         return True
+
+    def _ps_report_deferred_failure(self, user, error):
+        self.ensure_one()
+        message = self.env._("Approved, but the action could not complete: %s. Do it again "
+                             "from the document.", error.args[0] if error.args else error)
+        if hasattr(self, "message_post"):
+            self.sudo().message_post(body=message, subtype_xmlid="mail.mt_note")
+        if "activity_ids" in self._fields:
+            self.sudo().activity_schedule("mail.mail_activity_data_todo", user_id=user.id,
+                                          summary=self.env._("Complete after approval"),
+                                          note=message)
+
+    # ------------------------------------------------------------------
+    # The form: approval buttons, status and history, added to every approvable form
+    # ------------------------------------------------------------------
+    @api.model
+    def _get_view(self, view_id=None, view_type="form", **options):
+        arch, view = super()._get_view(view_id, view_type, **options)
+        if view_type == "form" and not self._abstract \
+                and not arch.xpath("//*[@name='ps_approval_status']"):
+            self._ps_inject_approval_ui(arch)
+        return arch, view
+
+    @api.model
+    def _ps_inject_approval_ui(self, arch):
+        E = etree.Element
+        sheet = (arch.xpath("//sheet") or [arch])[0]
+        header = (arch.xpath("//header") or [None])[0]
+        if header is None:
+            header = E("header")
+            arch.insert(0, header)
+        buttons = [
+            E("button", name="action_ps_approve", type="object", string=self.env._("Approve"),
+              **{"class": "btn-primary", "invisible": "not ps_approval_can_review",
+                 "data-hotkey": "shift+a"}),
+            E("button", name="action_ps_reject", type="object", string=self.env._("Reject"),
+              invisible="not ps_approval_can_review"),
+        ]
+        if self._ps_gated_actions:
+            buttons.append(E(
+                "button", name="action_ps_request_approval", type="object",
+                string=self.env._("Request Approval"),
+                invisible="not ps_approval_required or ps_approval_state == 'pending'"))
+        # a form that lays out its own approval block keeps it (no second copy)
+        if not arch.xpath("//button[@name='action_ps_approve']"):
+            for position, button in enumerate(buttons):
+                header.insert(position, button)
+        status = etree.fromstring(f"""
+            <div name="ps_approval_status">
+                <field name="ps_approval_state" invisible="1"/>
+                <field name="ps_approval_can_review" invisible="1"/>
+                <field name="ps_approval_required" invisible="1"/>
+                <div class="alert alert-warning d-flex flex-wrap align-items-center gap-2 mb-2"
+                     role="status" invisible="ps_approval_state != 'pending'">
+                    <strong>{self.env._("Waiting for approval:")}</strong>
+                    <field name="ps_approval_next_user_ids" widget="many2many_avatar_user"
+                           readonly="1"/>
+                    <field name="ps_approval_deadline" widget="remaining_days" readonly="1"
+                           invisible="not ps_approval_deadline"/>
+                </div>
+                <div class="alert alert-danger mb-2" role="alert"
+                     invisible="ps_approval_state != 'rejected'">
+                    {self.env._("Approval rejected: the reason is in the Approvals tab and the "
+                                "chatter. Fix the document and ask again.")}
+                </div>
+            </div>""")
+        if not arch.xpath("//field[@name='ps_approval_next_user_ids']"):
+            sheet.insert(0, status)
+        if arch.xpath("//field[@name='ps_approval_line_ids']"):
+            return
+        notebook = (sheet.xpath(".//notebook") or [None])[0]
+        if notebook is None:
+            notebook = E("notebook")
+            sheet.append(notebook)
+        notebook.append(etree.fromstring(f"""
+            <page string="{self.env._("Approvals")}" name="ps_approvals"
+                  invisible="not ps_approval_line_ids">
+                <field name="ps_approval_line_ids" readonly="1">
+                    <list decoration-success="state == 'approved'"
+                          decoration-danger="state == 'rejected'"
+                          decoration-muted="state in ('skipped', 'cancelled', 'waiting')">
+                        <field name="rule_id"/>
+                        <field name="step"/>
+                        <field name="tier_id"/>
+                        <field name="user_id" widget="many2one_avatar_user"/>
+                        <field name="original_user_id" optional="show"/>
+                        <field name="deadline"/>
+                        <field name="decided_at"/>
+                        <field name="comment"/>
+                        <field name="state" widget="badge"/>
+                    </list>
+                </field>
+            </page>"""))

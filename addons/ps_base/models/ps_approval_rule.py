@@ -167,19 +167,53 @@ class PsApprovalRule(models.Model):
     @api.model
     @tools.ormcache("model_name")
     def _rule_ids_for(self, model_name):
-        return tuple(self.sudo().search([("model_name", "=", model_name)]).ids)
+        """Active rules of a model. The cache is keyed by model only: whatever the
+        caller's context (active_test=False included), only active rules are cached."""
+        return tuple(self.sudo().with_context(active_test=True).search(
+            [("model_name", "=", model_name), ("active", "=", True)]).ids)
 
     @api.model
     @tools.ormcache("model_name")
     def _watched_fields_for(self, model_name):
-        """Names of fields whose change resets approvals, by rule id."""
+        """Names of fields whose change resets approvals, by rule id: the rule's watched
+        fields, its amount field and the fields the model binds every approval to."""
+        always = set(getattr(self.env[model_name], "_ps_watched_fields", ()))
         result = {}
         for rule in self.sudo().browse(self._rule_ids_for(model_name)):
-            names = set(rule.watched_field_ids.mapped("name"))
+            names = set(rule.watched_field_ids.mapped("name")) | always
             if rule.amount_field_id:
                 names.add(rule.amount_field_id.name)
             result[rule.id] = frozenset(names)
         return result
+
+    @api.model
+    @tools.ormcache("model_name")
+    def _fact_paths_for(self, model_name):
+        """Field paths each rule reads on its documents (condition, amount, watched
+        fields), by rule id: the facts the engine recomputes before deciding."""
+        watched = self._watched_fields_for(model_name)
+        result = {}
+        for rule in self.sudo().browse(self._rule_ids_for(model_name)):
+            paths = set(watched.get(rule.id, ()))
+            for leaf in _domain_leaves(rule._get_domain()):
+                paths.add(leaf)
+            result[rule.id] = frozenset(paths)
+        return result
+
+    @api.model
+    def _matching(self, records, rules=None):
+        """{rule: records it applies to} for the active rules of the records' model (or
+        ``rules``), on facts recomputed from their sources now."""
+        Rule = self.sudo()
+        if rules is None:
+            rules = Rule.browse(Rule._rule_ids_for(records._name))
+        rules = rules.sudo().filtered(lambda r: r.active and r.model_name == records._name)
+        if not rules or not records:
+            return {}
+        paths = self._fact_paths_for(records._name)
+        records._ps_refresh_facts(set().union(*(paths.get(rule.id, ()) for rule in rules))
+                                  | set(records._ps_fact_fields))
+        return {rule: rule._filter_records(records) for rule in rules}
 
     def _filter_records(self, records):
         """Records (of the rule's model) the rule applies to, in one query per rule."""
@@ -189,9 +223,13 @@ class PsApprovalRule(models.Model):
             records = records.filtered(lambda r: r.company_id in (self.company_id, False)
                                        or not r.company_id)
         domain = self._get_domain()
-        if domain:
+        if domain and _stored_domain(records, domain):
             records = records.with_context(active_test=False).search(
                 expression.AND([[("id", "in", records.ids)], domain]))
+        elif domain:
+            # a condition on computed values is evaluated on values computed now, not
+            # through a search method that reads stored approximations
+            records = records.with_context(active_test=False).filtered_domain(domain)
         if self.amount_field_id:
             fname = self.amount_field_id.name
             records = records.filtered(lambda r: (r[fname] or 0.0) > self.amount_threshold)
@@ -208,6 +246,28 @@ class PsApprovalRule(models.Model):
         action["domain"] = [("rule_id", "=", self.id)]
         action["context"] = {"active_test": False}
         return action
+
+
+def _stored_domain(records, domain):
+    """Whether every field a domain reads is stored, along every path."""
+    for path in _domain_leaves(domain):
+        model = records
+        for name in path.split("."):
+            field = model._fields.get(name)
+            if field is None or not field.store:
+                return False
+            if field.relational:
+                model = model.env[field.comodel_name]
+    return True
+
+
+def _domain_leaves(domain):
+    """Field paths of a domain's conditions, sub-domains of 'any'/'not any' included."""
+    for leaf in domain:
+        if isinstance(leaf, (list, tuple)) and len(leaf) == 3 and isinstance(leaf[0], str):
+            yield leaf[0]
+            if leaf[1] in ("any", "not any") and isinstance(leaf[2], (list, tuple)):
+                yield from (f"{leaf[0]}.{sub}" for sub in _domain_leaves(leaf[2]))
 
 
 def _snapshot_value(record, fname):

@@ -30,7 +30,11 @@ class PsRequest(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin", "ps.approval.mixin", "ps.audit.mixin"]
     _order = "id desc"
     _rec_names_search = ["name", "title"]
+    _ps_state_field = "state"
     _ps_approval_guard = {"state": ("approved", "done")}
+    _ps_requester_field = "requester_id"
+    _ps_state_on_approved = "approved"
+    _ps_state_on_rejected = "rejected"
     _ps_audit_fields = ("title", "amount", "category_id", "state", "requester_id")
 
     name = fields.Char("Reference", required=True, readonly=True, copy=False, default="/")
@@ -68,15 +72,12 @@ class PsRequest(models.Model):
         return super().create(vals_list)
 
     def action_submit(self):
-        drafts = self.filtered(lambda r: r.state in ("draft", "rejected"))
-        if drafts != self:
+        if self.filtered(lambda r: r.state not in ("draft", "rejected")):
             raise UserError(self.env._("Only draft or rejected requests can be submitted."))
-        # approvers are resolved before anything is written: a request nobody can
-        # approve stays in draft
-        drafts.env["ps.approval.request"]._request_for(drafts)
-        drafts.write({"state": "submitted"})
+        self.write({"state": "submitted"})
+        self.env["ps.approval.request"]._request_for(self)
         # nothing to approve: the request is approved at once
-        drafts.filtered(lambda r: r.ps_approval_state == "not_required").write(
+        self.filtered(lambda r: r.ps_approval_state == "not_required").write(
             {"state": "approved"})
         return True
 
@@ -88,10 +89,14 @@ class PsRequest(models.Model):
     def action_cancel(self):
         if self.filtered(lambda r: r.state == "done"):
             raise UserError(self.env._("A request that is done cannot be cancelled."))
-        self.ps_approval_request_ids._cancel(self.env._("the request was cancelled"))
+        self.check_access("write")
+        self.sudo().ps_approval_request_ids._cancel(self.env._("the request was cancelled"))
         self.write({"state": "cancelled"})
 
     def action_draft(self):
+        if self.filtered(lambda r: r.state not in ("rejected", "cancelled")):
+            raise UserError(self.env._("Only rejected or cancelled requests go back to "
+                                       "draft."))
         self.write({"state": "draft"})
 
     def _ps_reapproval_scope(self):
@@ -99,15 +104,3 @@ class PsRequest(models.Model):
         return self.filtered(lambda r: r.state in ("draft", "submitted", "approved",
                                                    "rejected"))
 
-    def _ps_approval_requesters(self):
-        return {request.id: request.requester_id for request in self}
-
-    def _ps_on_approved(self):
-        result = super()._ps_on_approved()
-        self.filtered(lambda r: r.state == "submitted").write({"state": "approved"})
-        return result
-
-    def _ps_on_rejected(self, reason):
-        result = super()._ps_on_rejected(reason)
-        self.filtered(lambda r: r.state == "submitted").write({"state": "rejected"})
-        return result

@@ -4,6 +4,7 @@ from odoo.exceptions import ValidationError
 AUDITED_PARAMS = {
     "ps_base.approval_escalation_hours": "Escalate approvals after (hours)",
     "ps_base.approval_fallback_group_id": "Default escalation group",
+    "ps_base.approval_reminder_hours": "Remind approvers (hours before deadline)",
     "ps_base.audit_retention_days": "Audit retention (days)",
     "ps_base.exception_max_attempts": "Exception attempts before critical",
 }
@@ -20,6 +21,10 @@ class ResConfigSettings(models.TransientModel):
         "res.groups", "Default Escalation Group",
         config_parameter="ps_base.approval_fallback_group_id",
         help="Overdue tiers without a fallback approver of their own escalate to this group.")
+    ps_approval_reminder_hours = fields.Float(
+        "Remind Approvers (hours before deadline)", default=24.0,
+        config_parameter="ps_base.approval_reminder_hours",
+        help="Approvers are reminded this many hours before their approval falls due.")
     ps_audit_retention_days = fields.Integer(
         "Audit Retention (days)", default=0, config_parameter="ps_base.audit_retention_days",
         help="Audit entries older than this are purged by a scheduled action; 0 keeps "
@@ -29,9 +34,13 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="ps_base.exception_max_attempts")
 
     @api.constrains("ps_approval_escalation_hours", "ps_audit_retention_days",
-                    "ps_exception_max_attempts")
+                    "ps_exception_max_attempts", "ps_approval_reminder_hours")
     def _check_ps_base_thresholds(self):
         for settings in self:
+            if settings.ps_approval_reminder_hours < 0:
+                raise ValidationError(self.env._(
+                    "Reminder hours cannot be negative: use 0 to remind approvers at the "
+                    "deadline."))
             if settings.ps_approval_escalation_hours <= 0:
                 raise ValidationError(self.env._(
                     "Approvals must escalate after a positive number of hours (e.g. 48)."))

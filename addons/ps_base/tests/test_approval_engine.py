@@ -164,9 +164,11 @@ class TestApprovalEngine(PsBaseCommon):
         pm_lines = self._pending(request, self.pm)
         self.assertEqual(len(pm_lines), 2)
         with self.assertRaisesRegex(UserError, "segregation of duties"):
-            request.with_user(self.pm).action_ps_approve()  # both tiers at once
+            pm_lines.with_user(self.pm).action_approve()  # both tiers at once
         delivery = pm_lines.filtered(lambda l: l.tier_id.name == "Delivery")
         delivery.with_user(self.pm).action_approve()
+        with self.assertRaisesRegex(UserError, "Nothing waits for your approval"):
+            request.with_user(self.pm).action_ps_approve()  # the button offers no 2nd tier
         with self.assertRaisesRegex(UserError, "already approved tier 'Delivery'"):
             (pm_lines - delivery).with_user(self.pm).action_approve()
         request.with_user(self.finance).action_ps_approve()
@@ -180,7 +182,8 @@ class TestApprovalEngine(PsBaseCommon):
                                     Command.unlink(self.finance_3.id)]
         request.with_user(self.manager_user).action_ps_approve()
         self.assertEqual(request.ps_approval_state, "pending")
-        self.assertFalse(self._pending(request))
+        self.assertEqual(self._pending(request).user_id, self.finance,
+                         "who can decide is asked; the quorum of two waits for another")
         exception = self.env["ps.exception"].search([("kind", "=", "approval_unresolvable"),
                                                      ("res_id", "=", request.id)])
         self.assertEqual(exception.severity, "critical")
@@ -293,20 +296,29 @@ class TestApprovalEngine(PsBaseCommon):
         self.assertEqual(request.state, "approved")
         self.assertEqual(request.ps_approval_state, "not_required")
 
-    def test_unresolvable_tier_writes_nothing(self):
+    def test_unresolvable_tier_holds_the_document_and_tells_the_administrators(self):
         # the requester has no manager and the tier has no fallback
         request = self._new_request(user=self.pm)
-        with self.assertRaisesRegex(UserError, "Manager"):
-            request.with_user(self.pm).action_submit()
-        self.assertEqual(request.state, "draft")
-        self.assertFalse(self.env["ps.approval.request"].sudo().search(
-            [("res_model", "=", "ps.request"), ("res_id", "=", request.id)]))
-        # with a fallback approver, the fallback decides from the start
-        self.tier_manager.fallback_user_id = self.admin_ps
         request.with_user(self.pm).action_submit()
+        self.assertEqual(request.state, "submitted")
+        self.assertEqual(request.ps_approval_state, "pending", "held, not let through")
+        self.assertFalse(self._pending(request))
+        exception = self.env["ps.exception"].search([("kind", "=", "approval_unresolvable"),
+                                                     ("res_id", "=", request.id)])
+        self.assertIn("Manager", exception.details)
+        with self.assertRaises(UserError):
+            request.with_user(self.pm).action_done()
+        # with a fallback approver, Retry routes it: the fallback decides
+        self.tier_manager.fallback_user_id = self.admin_ps
+        request.ps_approval_request_ids.with_user(self.admin_ps).action_retry_step()
         line = self._pending(request)
         self.assertEqual(line.user_id, self.admin_ps)
         self.assertTrue(line.is_fallback)
+        self.assertEqual(exception.state, "resolved")
+        line.with_user(self.admin_ps).action_approve()
+        request.with_user(self.finance).action_ps_approve()
+        request.with_user(self.finance_2).action_ps_approve()
+        self.assertEqual(request.state, "approved")
 
     def test_my_pending_approvals(self):
         requests = self.env["ps.request"]

@@ -1,0 +1,146 @@
+from odoo import Command
+from odoo.api import call_kw
+from odoo.exceptions import UserError, ValidationError
+from odoo.tests import tagged
+
+from odoo.addons.ps_base.tests.kit import ApprovableContract
+
+from .common import PsApprovalsCommon
+
+
+class _Rpc:
+    def _rpc(self, user, records, method, *args, **kwargs):
+        return call_kw(records.env(user=user)[records._name], method,
+                       [records.ids, *args], kwargs)
+
+
+@tagged("post_install", "-at_install")
+class TestQuoteContract(ApprovableContract, PsApprovalsCommon):
+    """Quotes under the engine's contract (ps_base's test kit)."""
+
+    kit_forged = {"ps_max_discount": 0.0, "margin_percent": 0.9,
+                  "ps_amount_untaxed_company": 1.0, "amount_untaxed": 1.0}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.kit_requester = cls.salesman
+        cls.kit_approver = cls.sales_manager
+        cls.kit_outsider = cls.salesman_2
+
+    def _kit_document(self):
+        return self._quote(discount=30.0)
+
+    def _kit_submit(self, document):
+        document.action_confirm()
+
+
+@tagged("post_install", "-at_install")
+class TestTamperPolicies(_Rpc, PsApprovalsCommon):
+
+    def test_forged_discount_then_confirm(self):
+        # reproduced before the fix: the salesman wrote the stored facts, then confirmed
+        order = self._quote(discount=30.0)
+        with self.assertRaises(UserError):
+            self._rpc(self.salesman, order, "write", {"ps_max_discount": 0.0,
+                                                      "margin_percent": 0.9})
+        self._rpc(self.salesman, order, "action_confirm")
+        self.assertEqual(order.state, "draft", "held for the sales manager")
+        self.assertEqual(order.ps_approval_state, "pending")
+
+    def test_facts_forged_in_sql_are_recomputed_at_decision(self):
+        order = self._quote(discount=30.0)
+        order.flush_recordset()
+        self.env.cr.execute("UPDATE sale_order SET ps_max_discount = 0 WHERE id = %s",
+                            [order.id])
+        order.invalidate_recordset()
+        self._rpc(self.salesman, order, "action_confirm")
+        self.assertEqual(order.state, "draft")
+
+    def test_zero_purchase_price_does_not_make_the_margin(self):
+        self.consulting.sudo().standard_price = 950.0  # 5% margin at 1,000
+        order = self._quote()
+        self._rpc(self.salesman, order.order_line, "write", {"purchase_price": 0.0})
+        self.assertTrue(order.ps_quote_policy_breach)
+        self._rpc(self.salesman, order, "action_confirm")
+        self.assertEqual(order.state, "draft", "the margin is measured on the product cost")
+
+    def test_budget_change_values_and_state_in_one_write(self):
+        self.project.sudo().ps_original_budget = 100000.0
+        change = self.env["ps.budget.change"].with_user(self.pm).create({
+            "project_id": self.project.id, "new_budget": 100000.0, "reason": "no change"})
+        with self.assertRaises(UserError):
+            self._rpc(self.pm, change, "write", {"new_budget": 1e9, "state": "applied"})
+        self.assertEqual(self.project.ps_budget_amount, 100000.0)
+
+    def test_applied_amendment_states_change_through_actions_only(self):
+        self.project.sudo().ps_original_budget = 100000.0
+        change = self.env["ps.budget.change"].with_user(self.pm).create({
+            "project_id": self.project.id, "new_budget": 95000.0, "reason": "small cut"})
+        change.with_user(self.pm).action_submit()
+        self.assertEqual(change.state, "applied")
+        for state in ("cancelled", "draft", "submitted"):
+            with self.assertRaises(UserError):
+                self._rpc(self.pm, change, "write", {"state": state})
+        self.assertEqual(self.project.ps_budget_amount, 95000.0)
+        with self.assertRaises(UserError):
+            self.env["ps.budget.change"].with_user(self.pm).create({
+                "project_id": self.project.id, "new_budget": 1e9, "reason": "born applied",
+                "state": "applied"})
+
+    def test_project_budget_is_not_written_directly(self):
+        with self.assertRaises(UserError):
+            self._rpc(self.pm, self.project, "write", {"ps_budget_amount": 1e9})
+
+    def test_change_order_line_on_another_order(self):
+        order = self._confirmed_order()
+        other = self._confirmed_order()
+        change = self.env["ps.change.order"].with_user(self.salesman).create({
+            "order_id": order.id, "reason": "more days"})
+        with self.assertRaises(ValidationError):
+            self.env["ps.change.order.line"].with_user(self.salesman).create({
+                "change_id": change.id, "sale_line_id": other.order_line[0].id,
+                "product_uom_qty": 0.0})
+
+    def test_expense_over_policy_flag_is_not_written(self):
+        sheet = self._expense_sheet(100.0)
+        with self.assertRaises(UserError):
+            self._rpc(self.employee_user, sheet.expense_line_ids, "write",
+                      {"ps_over_policy": False})
+
+    def test_expense_report_not_posted_without_approval(self):
+        sheet = self._expense_sheet(5000.0, with_receipt=False)
+        sheet.with_user(self.employee_user).action_submit_sheet()
+        self.assertEqual(sheet.ps_approval_state, "pending")
+        sheet.sudo().action_sheet_move_post()
+        self.assertFalse(sheet.account_move_ids.filtered(lambda m: m.state == "posted"),
+                         "posting the report's entries waits for the approval")
+
+
+@tagged("post_install", "-at_install")
+class TestNeutralMachinery(PsApprovalsCommon):
+    """Engine fields never travel through delegation, copy or another module's create."""
+
+    def test_bank_statement_line_with_rules_archived(self):
+        self.env["ps.approval.rule"].sudo().search([]).write({"active": False})
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.env.company.id)], limit=1)
+        line = self.env["account.bank.statement.line"].create({
+            "journal_id": journal.id, "amount": 100.0, "payment_ref": "ref",
+            "date": "2026-11-01"})
+        self.assertEqual(line.move_id.state, "posted")
+
+    def test_bank_statement_line_with_policies_active(self):
+        journal = self.env["account.journal"].search(
+            [("type", "=", "bank"), ("company_id", "=", self.env.company.id)], limit=1)
+        line = self.env["account.bank.statement.line"].create({
+            "journal_id": journal.id, "amount": -100.0, "payment_ref": "fee",
+            "date": "2026-11-01"})
+        self.assertEqual(line.move_id.state, "posted")
+
+    def test_invoice_duplicate_carries_no_approval(self):
+        order = self._confirmed_order()
+        invoice = order._create_invoices()
+        copy = invoice.copy()
+        self.assertEqual(copy.ps_approval_state, "not_required")
+        self.assertFalse(copy.ps_approval_deferred_user_id)
