@@ -7,3 +7,5 @@ from . import test_exception_event
 from . import test_performance
 from . import test_ui
 from . import test_install
+from . import test_audit_chain_key
+from . import test_audit_concurrency

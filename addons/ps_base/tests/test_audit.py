@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from .common import PsBaseCommon
@@ -184,3 +184,96 @@ class TestAudit(PsBaseCommon):
         request = self._new_request(amount=100)
         request.with_context(cron_id=1).write({"amount": 300})
         self.assertEqual(self._log(res_id=request.id, field_name="amount").origin, "cron")
+
+    def test_audit_list_and_form_read_through_the_web_client(self):
+        # the Audit Trail list crashed when the model's own method shadowed the ORM's
+        # _origin ("'function' object has no attribute 'fetch'")
+        request = self._new_request(amount=100)
+        request.write({"amount": 200})
+        self._flush_audit()
+        Log = self.env["ps.audit.log"].with_user(self.finance)
+        spec = {name: {} for name in ("chain_seq", "logged_at", "event_type", "res_model",
+                                      "res_name", "field_name", "old_value", "new_value",
+                                      "description", "origin", "hash", "hash_scheme")}
+        spec["user_id"] = {"fields": {"display_name": {}}}
+        spec["company_id"] = {"fields": {"display_name": {}}}
+        page = Log.web_search_read([("res_id", "=", request.id)], spec, limit=80)
+        by_field = {row["field_name"]: row for row in page["records"]}
+        self.assertEqual(by_field["amount"]["new_value"], "200.0")
+        self.assertEqual(by_field["amount"]["hash_scheme"], "v2")
+        self.assertEqual(by_field["amount"]["user_id"]["id"], self.consultant.id)
+        form = Log.browse(by_field["amount"]["id"]).web_read(
+            {"res_name": {}, "prev_hash": {}, "res_id": {}})
+        self.assertEqual((form[0]["res_name"], form[0]["res_id"]),
+                         (by_field["amount"]["res_name"], request.id))
+        self.assertTrue(form[0]["prev_hash"])
+        rows = Log.search_read([("res_id", "=", request.id)], ["res_name", "chain_seq"])
+        self.assertEqual(len(rows), len(page["records"]))
+        groups = Log.web_read_group([("res_id", "=", request.id)], ["event_type"],
+                                    ["event_type"])
+        self.assertTrue(groups["groups"])
+        # a consultant has no access to the trail at all
+        with self.assertRaises(AccessError):
+            self.env["ps.audit.log"].with_user(self.consultant).web_search_read([], spec)
+
+    def test_only_administrators_verify_the_chain(self):
+        portal = new_test_user(self.env, login="ps_portal", groups="base.group_portal")
+        for user in (portal, self.consultant, self.finance):
+            with self.assertRaises(AccessError):
+                self.env["ps.audit.log"].with_user(user).action_verify_chain()
+        action = self.env["ps.audit.log"].with_user(self.admin_ps).action_verify_chain()
+        self.assertEqual(action["params"]["type"], "success", action)
+
+    def test_verification_is_reported_for_the_users_companies(self):
+        main = self.env.company
+        other = self.env["res.company"].create({"name": "Other Firm"})
+        Log = self.env["ps.audit.log"]
+        Log._log([{"event_type": "event", "description": f"other {i}",
+                   "company_id": other.id} for i in range(3)])
+        Log._log([{"event_type": "event", "description": "ours", "company_id": main.id}])
+        self._flush_audit()
+        self.env.cr.execute(SQL(
+            "SELECT count(*) FILTER (WHERE company_id IS NULL OR company_id = %s), "
+            "max(chain_seq) FROM ps_audit_log", main.id))
+        ours, last_seq = self.env.cr.fetchone()
+        result = Log._verify_chain(company_ids=[main.id])
+        self.assertTrue(result["ok"], result)
+        self.assertEqual((result["checked_company"], result["last_seq"]), (ours, last_seq))
+        self.assertEqual(result["checked"], result["checked_company"] + 3)
+        # the administrator of the main company is told about their company only
+        action = Log.with_user(self.admin_ps).with_context(
+            allowed_company_ids=[main.id]).action_verify_chain()
+        self.assertEqual(
+            action["params"]["message"],
+            f"{ours} entries of your companies verified; the chain is intact up to "
+            f"position {last_seq}.")
+        # a break is named by its position, whichever company the entry belongs to
+        target = Log.search([("description", "=", "other 1")])
+        self.env.cr.execute(SQL("UPDATE ps_audit_log SET description = 'edited' WHERE id = %s",
+                                target.id))
+        action = Log.with_user(self.admin_ps).action_verify_chain()
+        self.assertEqual(action["params"]["type"], "danger")
+        self.assertIn(f"broken at position {target.chain_seq}: the content of entry "
+                      f"{target.chain_seq} was altered", action["params"]["message"])
+
+    def test_chain_is_verified_in_batches(self):
+        request = self._new_request(amount=100)
+        for amount in (200, 300, 400, 500):
+            request.write({"amount": amount})
+        Log = self.env["ps.audit.log"]
+        self._flush_audit()
+        whole = Log._verify_chain()
+        self.assertTrue(whole["ok"], whole)
+        batch_size = 3
+        # one query per batch, one that finds the end, one for the head of the chain
+        with self.assertQueryCount(whole["checked"] // batch_size + 2):
+            batched = Log._verify_chain(batch_size=batch_size)
+        self.assertEqual(batched, whole)
+        # a link across two batches is checked as well as one inside a batch
+        target = self._log(res_id=request.id, field_name="amount", new_value="400.0")
+        self.env.cr.execute(SQL("UPDATE ps_audit_log SET prev_hash = %s WHERE id = %s",
+                                "0" * 64, target.id))
+        for size in (1, 2, 5000):
+            result = Log._verify_chain(batch_size=size)
+            self.assertEqual((result["ok"], result["broken_id"]), (False, target.id))
+            self.assertIn("does not point", result["reason"])
