@@ -9,3 +9,4 @@ from . import test_ui
 from . import test_install
 from . import test_audit_chain_key
 from . import test_audit_concurrency
+from . import test_audit_exception_rpc
