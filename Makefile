@@ -2,6 +2,8 @@
 #   make setup   Python requirements, Odoo 18.0, PostgreSQL check
 #   make test    fresh database, the six addons without demo data, pytest   (TESTS=..., ARGS=...)
 #   make run     serve the suite with demo data on http://localhost:8069 (admin / admin)
+#   make test-odoo  Odoo's own tests of sale, project, timesheets, expenses, account with the suite
+#                installed: rules archived, then default policies (ODOO_TEST_PASS, ODOO_TEST_MODULES)
 #   make bench   fresh database, ps_base + ps_billing_readiness, bench/run_bench.py
 #   make lint    ruff + pylint-odoo (tools installed from requirements-dev.txt)
 SHELL := bash
@@ -14,7 +16,12 @@ TESTS ?=
 ARGS ?=
 export TESTS ARGS
 
-.PHONY: help setup test run bench lint
+# make test-odoo ODOO_TEST_PASS=archived|policies|both|vanilla ODOO_TEST_MODULES=sale,hr_expense
+ODOO_TEST_PASS ?= both
+ODOO_TEST_MODULES ?=
+export ODOO_TEST_PASS ODOO_TEST_MODULES
+
+.PHONY: help setup test test-odoo run bench lint
 
 help:
 	@sed -n 's/^#   //p' Makefile
@@ -24,6 +31,9 @@ setup:
 
 test: setup
 	@bash tools/run_tests.sh
+
+test-odoo: setup
+	@bash tools/run_odoo_tests.sh
 
 run: setup
 	@bash tools/run_server.sh
