@@ -10,3 +10,5 @@ from . import test_install
 from . import test_audit_chain_key
 from . import test_audit_concurrency
 from . import test_audit_exception_rpc
+from . import test_contract_request
+from . import test_tamper
