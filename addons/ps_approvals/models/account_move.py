@@ -18,7 +18,7 @@ class AccountMove(models.Model):
         for move in self:
             move.ps_amount_company = abs(move.amount_total_signed)
 
-    def _ps_action_label(self, action):
+    def _ps_action_label(self, action):  # pylint: disable=unused-argument
         return self.env._("Posting")
 
     def _ps_reapproval_scope(self):

@@ -61,9 +61,10 @@ class SaleOrder(models.Model):
             revenue = order.amount_untaxed
             margin = (revenue - order._ps_cost()) / revenue if revenue else 0.0
             order.ps_policy_margin = margin * 100.0
+            low_margin = float_compare(margin, floor, precision_digits=6) < 0
             order.ps_quote_policy_breach = (
                 float_compare(order.ps_max_discount, max_discount, precision_digits=4) > 0
-                or (revenue > 0 and float_compare(margin, floor, precision_digits=6) < 0))
+                or (low_margin and revenue > 0))
 
     def _ps_cost(self):
         """Cost of the order's products: per line, the cost written on the line or the
@@ -107,14 +108,14 @@ class SaleOrder(models.Model):
         return super(SaleOrder, self.with_context(ps_order_create=ORDER_CREATE)) \
             .create(vals_list).with_env(self.env)
 
-    def _ps_before_gate(self, action):
+    def _ps_before_gate(self, action):  # pylint: disable=unused-argument
         # a quote Odoo would refuse to confirm is refused, not sent for approval
         for order in self:
             error = order._confirmation_error_message()
             if error:
                 raise UserError(error)
 
-    def _ps_action_label(self, action):
+    def _ps_action_label(self, action):  # pylint: disable=unused-argument
         return self.env._("Confirmation")
 
     def action_ps_new_change_order(self):

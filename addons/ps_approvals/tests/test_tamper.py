@@ -1,4 +1,3 @@
-from odoo import Command
 from odoo.api import call_kw
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged

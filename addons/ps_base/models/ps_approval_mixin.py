@@ -1,4 +1,3 @@
-import json
 from collections import defaultdict
 
 from lxml import etree
@@ -295,7 +294,7 @@ class PsApprovalMixin(models.AbstractModel):
             return waiting._ps_waiting_notification(action)
         return result
 
-    def _ps_before_gate(self, action):
+    def _ps_before_gate(self, action):  # pylint: disable=unused-argument
         """Hook: checks that must pass before an action is sent for approval (a quote
         without lines is refused, not approved)."""
         return True
@@ -512,13 +511,13 @@ class PsApprovalMixin(models.AbstractModel):
             result[record.id] = (drafter, record.ps_approval_editor_id)
         return result
 
-    def _prepare_request_vals(self, rule):
+    def _prepare_request_vals(self, rule):  # pylint: disable=unused-argument
         """Hook: extra values of the approval request of ``self`` under ``rule`` (fields
         an extending addon adds to ps.approval.request)."""
         return {}
 
     @api.model
-    def _prepare_line_vals(self, vals):
+    def _prepare_line_vals(self, vals):  # pylint: disable=unused-argument
         """Hook: extra values of an approver line (fields an extending addon adds to
         ps.approval.line), given its values."""
         return {}

@@ -1,9 +1,8 @@
 import json
 from collections import defaultdict
-from datetime import timedelta
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError
 from odoo.tools import SQL
 
 from .approver_resolver import ApproverResolver, company_of, hours_between, tier_complete
@@ -105,7 +104,7 @@ class PsApprovalRequest(models.Model):
         if not plans:
             records._ps_sync_approval_state()
             return self.browse()
-        requests, lines = self._insert_requests(plans)
+        requests, _lines = self._insert_requests(plans)
         records.invalidate_model(DOCUMENT_FIELDS + ["ps_approval_request_ids"])
         records._ps_sync_approval_state()
         requests._log("approval", "approval.requested", self.env._("Approval requested"))

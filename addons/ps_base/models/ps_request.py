@@ -103,4 +103,3 @@ class PsRequest(models.Model):
         # until it is done, a request is carried out for the values that were approved
         return self.filtered(lambda r: r.state in ("draft", "submitted", "approved",
                                                    "rejected"))
-
