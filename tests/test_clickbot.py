@@ -1,0 +1,156 @@
+"""Odoo's own clickbot over the suite's top menu, as the administrator and as a plain PS user.
+
+The clickbot (web/static/src/webclient/clickbot/clickbot.js) opens every menu under
+"Professional Services", switches every view of each action and toggles every filter; an
+error dialog, a JS error or a failed RPC fails the test (HttpCase.browser_js fails on any
+console error). Every list of the suite's menus gets at least one record first, since most
+crashes (a field that cannot be read, a broken compute) only show with a row to render.
+"""
+
+from odoo import Command
+from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tools.safe_eval import safe_eval
+
+ROOT_MENU = "ps_base.ps_root_menu"
+CLICKBOT = (
+    "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
+    f".startClickEverywhere('{ROOT_MENU}', false);"
+)
+
+
+@tagged("post_install", "-at_install")
+class TestClickbot(HttpCase):
+    # the Settings menu of the suite ends on a form
+    allow_end_on_form = True
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        env = cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
+        cls.admin = env.ref("base.user_admin")
+        cls.ps_user = new_test_user(
+            env, login="ps_clickbot_user", name="Clara Clickbot",
+            groups="base.group_user,ps_base.group_ps_user",
+        )
+        users = cls.admin | cls.ps_user
+        if "tour_enabled" in env["res.users"]._fields:  # no onboarding tour in the way
+            users.write({"tour_enabled": False})
+        env["hr.employee"].create([
+            {"name": user.name, "user_id": user.id, "company_id": env.company.id}
+            for user in users if not user.employee_ids
+        ])
+
+        # Internal requests of each user, approved by the other one: a pending line in both
+        # inboxes (My Approvals), an approval request each (Oversight > Approval Requests).
+        approvers = env["res.groups"].create({
+            "name": "Clickbot approvers", "users": [Command.set(users.ids)],
+        })
+        category = env["ps.request.category"].create({"name": "Clickbot equipment"})
+        env["ps.approval.rule"].create({
+            "name": "Clickbot: requests above 100",
+            "model_id": env["ir.model"]._get_id("ps.request"),
+            "amount_field_id": env["ir.model.fields"]._get("ps.request", "amount").id,
+            "amount_threshold": 100,
+            "tier_ids": [Command.create({
+                "name": "Approvers", "step": 1, "approver_type": "group",
+                "group_id": approvers.id, "quorum": 1,
+            })],
+        })
+        requests = env["ps.request"]
+        for user in users:
+            request = env["ps.request"].with_user(user).create({
+                "title": f"Laptop for {user.name}", "amount": 1500.0,
+                "category_id": category.id,
+            })
+            request.action_submit()
+            requests |= request
+
+        # Change orders and budget changes (their own menus), on a confirmed order with a
+        # project; created as superuser, they are not what this test is about.
+        customer = env["res.partner"].create({"name": "Clickbot Customer"})
+        product = env["product.product"].create({
+            "name": "Clickbot consulting day", "type": "service", "invoice_policy": "order",
+            "service_tracking": "no", "list_price": 1000.0, "standard_price": 400.0,
+            "taxes_id": [Command.clear()],
+        })
+        project = env["project.project"].create({
+            "name": "Clickbot Project", "user_id": cls.admin.id, "partner_id": customer.id,
+            "ps_original_budget": 10000.0,
+        })
+        order = env["sale.order"].create({
+            "partner_id": customer.id,
+            "order_line": [Command.create({"product_id": product.id, "product_uom_qty": 2.0})],
+        })
+        order.action_confirm()
+        order.project_id = project
+        env["ps.change.order"].create({
+            "order_id": order.id, "reason": "Two more workshop days",
+            "line_ids": [Command.create({
+                "sale_line_id": order.order_line.id, "product_uom_qty": 4.0})],
+        })
+        env["ps.budget.change"].create({
+            "project_id": project.id, "new_budget": 12000.0, "reason": "Second phase",
+        })
+
+        # Oversight: an exception, a business event; audit entries come with the above.
+        env["ps.exception"]._raise_exceptions([{
+            "name": "Clickbot: something to look at", "key": "clickbot-test",
+            "details": "Raised by the clickbot test", "severity": "warning",
+        }])
+        env["ps.event"]._emit("clickbot.test", requests)
+        env["ps.audit.log"]._flush_buffer()
+        env.flush_all()
+
+    def _suite_actions(self, user):
+        """{menu path: window action} of every menu under the suite's root that the web
+        client shows to user (load_menus: groups, parents and readable models)."""
+        menus = self.env["ir.ui.menu"].with_user(user).load_menus(False)
+        root = next((menu for menu in menus.values()
+                     if isinstance(menu, dict) and menu.get("xmlid") == ROOT_MENU), None)
+        self.assertTrue(root, f"{user.login} does not see the suite's top menu")
+        actions, todo = {}, [(root["name"], root)]
+        while todo:
+            path, menu = todo.pop()
+            model, _sep, action_id = (menu.get("action") or "").partition(",")
+            if model == "ir.actions.act_window":
+                actions[path] = self.env[model].browse(int(action_id))
+            todo.extend((f"{path} / {menus[child]['name']}", menus[child])
+                        for child in menu["children"])
+        return actions
+
+    def _assert_every_list_has_a_record(self, user):
+        for name, action in self._suite_actions(user).items():
+            if action.res_model == "res.config.settings":
+                continue
+            context = safe_eval(action.context or "{}", {"uid": user.id})
+            domain = safe_eval(action.domain or "[]", {"uid": user.id})
+            model = self.env[action.res_model].with_user(user).with_context(**context)
+            with self.subTest(menu=name, user=user.login):
+                self.assertTrue(model.search_count(domain),
+                                f"{name}: no record for {user.login}, the clickbot would "
+                                "not render a row")
+        # the inbox opens on the user's pending lines, the requests on the user's own
+        lines = self.env["ps.approval.line"].with_user(user)
+        self.assertTrue(lines.search_count([("state", "=", "pending"),
+                                            ("user_id", "=", user.id)]))
+        self.assertTrue(self.env["ps.request"].with_user(user).search_count(
+            [("requester_id", "=", user.id)]))
+
+    def _click_everywhere(self, login):
+        self.browser_js(
+            "/odoo", CLICKBOT, "odoo.isReady === true", login=login, timeout=900,
+            success_signal="clickbot test succeeded",
+        )
+
+    def test_clickbot_as_administrator(self):
+        self._assert_every_list_has_a_record(self.admin)
+        self.assertIn("Professional Services / Oversight / Audit Trail",
+                      self._suite_actions(self.admin))
+        self._click_everywhere("admin")
+
+    def test_clickbot_as_ps_user(self):
+        self._assert_every_list_has_a_record(self.ps_user)
+        names = self._suite_actions(self.ps_user)
+        self.assertIn("Professional Services / My Approvals", names)
+        self.assertNotIn("Professional Services / Oversight / Exceptions", names)
+        self._click_everywhere(self.ps_user.login)
