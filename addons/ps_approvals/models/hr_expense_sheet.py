@@ -36,6 +36,8 @@ class HrExpenseSheet(models.Model):
     _ps_gated_actions = {"action_approve_expense_sheets": "approve",
                          "action_sheet_move_post": "approve"}
     _ps_requester_field = "employee_id.user_id"
+    # Odoo's own Approve button decides for whoever may use it
+    _ps_form_approve_invisible = "can_approve"
 
     ps_policy_breach = fields.Boolean(
         "Outside Expense Policy", compute="_compute_ps_policy_breach",

@@ -143,3 +143,18 @@ class TestNeutralMachinery(PsApprovalsCommon):
         copy = invoice.copy()
         self.assertEqual(copy.ps_approval_state, "not_required")
         self.assertFalse(copy.ps_approval_deferred_user_id)
+
+
+@tagged("post_install", "-at_install")
+class TestPolicyForms(PsApprovalsCommon):
+    """Every governed document gets the engine's approval UI once, with no pasted copy."""
+
+    def test_forms(self):
+        from odoo.addons.ps_base.tests.test_form import approval_ui
+        for model in ("sale.order", "account.move", "hr.expense.sheet", "ps.change.order",
+                      "ps.budget.change"):
+            approve, status, page = approval_ui(self.env, model)
+            self.assertEqual((len(approve), len(status), len(page)), (1, 1, 1), model)
+        approve = approval_ui(self.env, "hr.expense.sheet")[0][0]
+        self.assertIn("can_approve", approve.get("invisible"),
+                      "Odoo's own Approve button decides where it may be used")

@@ -1,6 +1,7 @@
 from collections import defaultdict
 
 from lxml import etree
+from markupsafe import escape
 
 from odoo import api, fields, models
 from odoo.exceptions import RedirectWarning, UserError
@@ -53,6 +54,9 @@ class PsApprovalMixin(models.AbstractModel):
     _ps_fact_fields = ()
     _ps_watched_fields = ()
     _ps_approval_guard = None  # derived from the declarations when None
+    # form: an extra condition hiding the injected Approve button, e.g. where the
+    # document's own button already decides ("can_approve")
+    _ps_form_approve_invisible = None
 
     ps_approval_state = fields.Selection(
         APPROVAL_STATES, "Approval", default="not_required", required=True, copy=False,
@@ -711,71 +715,90 @@ class PsApprovalMixin(models.AbstractModel):
 
     @api.model
     def _ps_inject_approval_ui(self, arch):
-        E = etree.Element
+        """Approve / Reject / Request Approval in the header, the approval status above
+        the sheet's content and the Approvals page in its notebook. A form that lays out
+        one of these itself keeps its own (no second copy)."""
+        _ = self.env._
+        guard = self._ps_guard()
+        past_gate = " or ".join(f"{fname} in {list(states)!r}" for fname, states in guard.items())
+        past_gate = f" or {past_gate}" if past_gate else ""
         sheet = (arch.xpath("//sheet") or [arch])[0]
         header = (arch.xpath("//header") or [None])[0]
         if header is None:
-            header = E("header")
+            header = etree.Element("header")
             arch.insert(0, header)
-        buttons = [
-            E("button", name="action_ps_approve", type="object", string=self.env._("Approve"),
-              **{"class": "btn-primary", "invisible": "not ps_approval_can_review",
-                 "data-hotkey": "shift+a"}),
-            E("button", name="action_ps_reject", type="object", string=self.env._("Reject"),
-              invisible="not ps_approval_can_review"),
-        ]
-        if self._ps_gated_actions:
-            buttons.append(E(
-                "button", name="action_ps_request_approval", type="object",
-                string=self.env._("Request Approval"),
-                invisible="not ps_approval_required or ps_approval_state == 'pending'"))
-        # a form that lays out its own approval block keeps it (no second copy)
+        hide_approve = f" or {self._ps_form_approve_invisible}" \
+            if self._ps_form_approve_invisible else ""
         if not arch.xpath("//button[@name='action_ps_approve']"):
+            buttons = etree.fromstring(f"""<div>
+                <button name="action_ps_approve" type="object" string="{escape(_("Approve"))}"
+                        class="btn-primary" invisible="not ps_approval_can_review{hide_approve}"
+                        data-hotkey="shift+a"/>
+                <button name="action_ps_reject" type="object" string="{escape(_("Reject"))}"
+                        invisible="not ps_approval_can_review"/>
+                <button name="action_ps_request_approval" type="object"
+                        string="{escape(_("Request Approval"))}"
+                        invisible="not ps_approval_required or ps_approval_state == 'pending'{past_gate}"/>
+            </div>""")
+            if not self._ps_gated_actions:
+                buttons.remove(buttons[-1])
             for position, button in enumerate(buttons):
                 header.insert(position, button)
-        status = etree.fromstring(f"""
+        if not arch.xpath("//field[@name='ps_approval_next_user_ids']"):
+            sheet.insert(0, etree.fromstring(f"""
             <div name="ps_approval_status">
                 <field name="ps_approval_state" invisible="1"/>
                 <field name="ps_approval_can_review" invisible="1"/>
                 <field name="ps_approval_required" invisible="1"/>
                 <div class="alert alert-warning d-flex flex-wrap align-items-center gap-2 mb-2"
                      role="status" invisible="ps_approval_state != 'pending'">
-                    <strong>{self.env._("Waiting for approval:")}</strong>
+                    <strong>{escape(_("Waiting for approval:"))}</strong>
                     <field name="ps_approval_next_user_ids" widget="many2many_avatar_user"
                            readonly="1"/>
+                    <span invisible="not ps_approval_deadline">{escape(_("due"))}</span>
                     <field name="ps_approval_deadline" widget="remaining_days" readonly="1"
                            invisible="not ps_approval_deadline"/>
+                    <span invisible="ps_approval_next_user_ids">{escape(_(
+                        "nobody could be found to decide: the administrators were told."))}</span>
+                </div>
+                <div class="alert alert-info mb-2" role="status"
+                     invisible="not ps_approval_required or ps_approval_state in ('pending', 'rejected'){past_gate}">
+                    {escape(_("An approval policy applies to this document: going on sends it "
+                              "for approval first. The Approvals tab says who decides."))}
                 </div>
                 <div class="alert alert-danger mb-2" role="alert"
                      invisible="ps_approval_state != 'rejected'">
-                    {self.env._("Approval rejected: the reason is in the Approvals tab and the "
-                                "chatter. Fix the document and ask again.")}
+                    {escape(_("Approval rejected: the reason is in the Approvals tab and the "
+                              "chatter. Fix the document and ask again."))}
                 </div>
-            </div>""")
-        if not arch.xpath("//field[@name='ps_approval_next_user_ids']"):
-            sheet.insert(0, status)
+            </div>"""))
         if arch.xpath("//field[@name='ps_approval_line_ids']"):
             return
         notebook = (sheet.xpath(".//notebook") or [None])[0]
         if notebook is None:
-            notebook = E("notebook")
-            sheet.append(notebook)
+            notebook = etree.SubElement(sheet, "notebook")
         notebook.append(etree.fromstring(f"""
-            <page string="{self.env._("Approvals")}" name="ps_approvals"
+            <page string="{escape(_("Approvals"))}" name="ps_approvals"
                   invisible="not ps_approval_line_ids">
+                <group invisible="not ps_approval_deferred_user_id">
+                    <field name="ps_approval_deferred_user_id"/>
+                </group>
                 <field name="ps_approval_line_ids" readonly="1">
-                    <list decoration-success="state == 'approved'"
+                    <list create="0" delete="0" decoration-success="state == 'approved'"
                           decoration-danger="state == 'rejected'"
                           decoration-muted="state in ('skipped', 'cancelled', 'waiting')">
                         <field name="rule_id"/>
-                        <field name="step"/>
+                        <field name="step" optional="hide"/>
                         <field name="tier_id"/>
                         <field name="user_id" widget="many2one_avatar_user"/>
-                        <field name="original_user_id" optional="show"/>
+                        <field name="original_user_id" string="{escape(_("On Behalf Of"))}"
+                               optional="show"/>
                         <field name="deadline"/>
                         <field name="decided_at"/>
                         <field name="comment"/>
                         <field name="state" widget="badge"/>
                     </list>
                 </field>
+                <button name="action_ps_view_approvals" type="object" class="btn-link"
+                        string="{escape(_("All approval cycles"))}"/>
             </page>"""))

@@ -12,3 +12,4 @@ from . import test_audit_concurrency
 from . import test_audit_exception_rpc
 from . import test_contract_request
 from . import test_tamper
+from . import test_form
