@@ -3,6 +3,7 @@ from . import ps_audit_mixin
 from . import ps_exception
 from . import ps_event
 from . import res_users
+from . import hr_employee
 from . import ps_approval_rule
 from . import ps_approval_request
 from . import ps_approval_line

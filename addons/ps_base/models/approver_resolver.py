@@ -55,9 +55,13 @@ class ApproverResolver:
         return [(user, self.routes[user]) for user in users]
 
     def _manager_of_requester(self):
+        """The requester's manager, unless the requester chose that manager themselves
+        (self-editing of HR data): then nobody, and the tier's fallback decides."""
         if self._manager is None:
-            employee = self.requester.employee_ids[:1]
-            self._manager = employee.parent_id.user_id or self.env["res.users"]
+            employee = self.requester.sudo().employee_ids[:1]
+            trusted = employee and not employee.ps_manager_self_set
+            self._manager = (employee.parent_id.user_id if trusted else None) \
+                or self.env["res.users"]
         return self._manager
 
     def _candidates(self, tier, record):

@@ -12,8 +12,8 @@ APPROVAL_STATES = [("not_required", "Not Required"), ("pending", "Waiting for Ap
 # the engine's own fields on every approvable document: written by the engine only
 ENGINE_FIELDS = ("ps_approval_state", "ps_approval_deferred_user_id",
                  "ps_approval_deferred_action", "ps_approval_editor_id")
-# line states that give an approver a say on (and read access to) the document
-LIVE_LINE_STATES = ("pending", "waiting", "approved", "rejected")
+# line states that give an approver read access to the document: all but cancelled
+LIVE_LINE_STATES = ("pending", "waiting", "approved", "rejected", "skipped")
 
 
 class PsApprovalMixin(models.AbstractModel):
@@ -164,7 +164,7 @@ class PsApprovalMixin(models.AbstractModel):
 
     def _search_ps_approval_user_ids(self, operator, value):
         """Documents on which these users have a live approval: the approver's read rule
-        (``_ps_approver_rule_domain``). Cancelled and skipped approvals give nothing."""
+        (``_ps_approver_rule_domain``). Cancelled approvals give nothing."""
         if operator not in ("in", "="):
             raise UserError(self.env._("Search approvers with 'is in' or '='."))
         user_ids = [value] if isinstance(value, int) else list(value)

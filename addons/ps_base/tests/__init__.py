@@ -13,3 +13,4 @@ from . import test_audit_exception_rpc
 from . import test_contract_request
 from . import test_tamper
 from . import test_form
+from . import test_approval_concurrency

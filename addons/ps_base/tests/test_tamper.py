@@ -1,6 +1,6 @@
 from odoo.api import call_kw
 from odoo.exceptions import UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import PsBaseCommon
 
@@ -85,3 +85,27 @@ class TestTamperRequest(PsBaseCommon):
                          "one fallback vote does not make a quorum of two")
         request.with_user(self.finance).action_ps_approve()
         self.assertEqual(request.ps_approval_state, "approved")
+
+
+@tagged("post_install", "-at_install")
+class TestSelfChosenManager(PsBaseCommon):
+
+    def test_employee_choosing_their_own_manager_does_not_choose_the_approver(self):
+        self.env["ir.config_parameter"].sudo().set_param("hr.hr_employee_self_edit", "True")
+        friend = self.consultant_2
+        friend_employee = friend.employee_ids[:1]
+        # the consultant edits their own HR data, as Odoo lets them with self-editing on
+        call_kw(self.env(user=self.consultant)["res.users"], "write",
+                [self.consultant.ids, {"employee_parent_id": friend_employee.id}], {})
+        self.assertEqual(self.consultant.employee_ids.parent_id, friend_employee)
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        self.assertFalse(self._pending(request, friend),
+                         "a manager the requester chose is not their approver")
+        self.assertTrue(self.env["ps.exception"].search(
+            [("kind", "=", "approval_unresolvable"), ("res_id", "=", request.id)]))
+        # set again by HR, the manager approves
+        hr_officer = new_test_user(self.env, "ps_hr_officer", groups="hr.group_hr_user")
+        self.consultant.employee_ids.with_user(hr_officer).write(
+            {"parent_id": self.manager_user.employee_ids[:1].id})
+        self.assertFalse(self.consultant.employee_ids.sudo().ps_manager_self_set)
