@@ -7,7 +7,7 @@
     "license": "LGPL-3",
     "author": "PS Suite",
     "website": "https://github.com/ps-suite/ps-suite",
-    "depends": ["mail", "hr", "base_automation"],
+    "depends": ["mail", "hr"],
     "data": [
         "security/ps_base_security.xml",
         "security/ir.model.access.csv",

@@ -118,15 +118,3 @@ class PsAuditMixin(models.AbstractModel):
     def _ps_audit_company_id(self):
         company = self["company_id"] if "company_id" in self._fields else False
         return company.id if company else self.env.company.id
-
-    def _ps_audit_event(self, event_type, description, **values):
-        """Log one business event per record of ``self``."""
-        self.env["ps.audit.log"]._log([{
-            "event_type": event_type,
-            "res_model": record._name,
-            "res_id": record.id,
-            "res_name": record.display_name,
-            "description": description,
-            "company_id": record._ps_audit_company_id(),
-            **values,
-        } for record in self])

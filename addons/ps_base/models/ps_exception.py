@@ -188,11 +188,16 @@ class PsException(models.Model):
         existing = self.sudo().search([("key", "in", list(keyed)),
                                        ("state", "in", ("new", "in_progress"))])
         now = fields.Datetime.now()
+        # a problem found again and again turns critical (Settings: attempts before critical)
+        max_attempts = int(self.env["ir.config_parameter"].sudo().get_param(
+            "ps_base.exception_max_attempts", 5) or 5)
         for exc in existing:
             vals = keyed.pop(exc.key)
-            exc.write({"attempts": exc.attempts + 1, "last_seen": now,
+            attempts = exc.attempts + 1
+            exc.write({"attempts": attempts, "last_seen": now,
                        "details": vals.get("details", exc.details),
-                       "severity": vals.get("severity", exc.severity)})
+                       "severity": "critical" if attempts >= max_attempts
+                       else vals.get("severity", exc.severity)})
         new_vals = [vals for vals in vals_list if not vals.get("key") or vals["key"] in keyed]
         # sudo: sweeps run as any user (or the cron user) and must record what they find,
         # whatever that user's own rights on the exception queue

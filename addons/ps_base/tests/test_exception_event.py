@@ -25,6 +25,15 @@ class TestExceptionQueue(PsBaseCommon):
         third = Exc._raise_exceptions([self._vals()])
         self.assertNotEqual(third, again)
 
+    def test_found_again_and_again_it_turns_critical(self):
+        self.env["ir.config_parameter"].sudo().set_param("ps_base.exception_max_attempts", 3)
+        Exc = self.env["ps.exception"].with_user(self.pm)
+        exc = Exc._raise_exceptions([self._vals(severity="warning")])
+        Exc._raise_exceptions([self._vals(severity="warning")])
+        self.assertEqual((exc.attempts, exc.severity), (2, "warning"))
+        Exc._raise_exceptions([self._vals(severity="warning")])
+        self.assertEqual((exc.attempts, exc.severity), (3, "critical"))
+
     def test_owner_works_the_exception(self):
         exc = self.env["ps.exception"]._raise_exceptions([self._vals()])
         mine = exc.with_user(self.pm)

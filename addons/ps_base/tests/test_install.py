@@ -6,4 +6,4 @@ from .addon_install import AddonInstalledMixin
 @tagged("post_install", "-at_install")
 class TestPsBaseInstalled(AddonInstalledMixin, TransactionCase):
     module = "ps_base"
-    depends = frozenset({"mail", "hr", "base_automation"})
+    depends = frozenset({"mail", "hr"})
