@@ -12,6 +12,10 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 cd "$REPO_ROOT"
+# test-only addons (a document gated by declaration, for ps_base's test kit): installed by
+# make test, never by make run or in production
+TEST_ADDONS_DIR="$REPO_ROOT/tests/addons"
+EXTRA_ADDONS_PATH="${EXTRA_ADDONS_PATH:+$EXTRA_ADDONS_PATH,}$TEST_ADDONS_DIR"
 resolve_addons_path
 
 start_throwaway_db ps_test
@@ -35,7 +39,7 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     die "Chromium is needed for the browser tours (Debian: apt-get install chromium)."
 fi
 
-install_modules_without_demo "$DB" "$PS_MODULES" "$DATA_DIR" "$INSTALL_LOG"
+install_modules_without_demo "$DB" "$PS_MODULES,ps_test_approvable" "$DATA_DIR" "$INSTALL_LOG"
 
 odoo_extra=(--odoo-extra="data-dir=$DATA_DIR" --odoo-extra="db_user=$PGUSER")
 if [ -n "${PGHOST:-}" ]; then odoo_extra+=(--odoo-extra="db_host=$PGHOST"); fi
