@@ -48,11 +48,14 @@ class ApproverResolver:
         self._manager = None
         self._cache = {}
 
-    def _route(self, users):
+    def _route(self, users, company=None):
+        """(owner, who decides for them): their delegate while they are away, unless the
+        delegate cannot decide for the document's company; then the owner keeps it."""
         missing = users.filtered(lambda u: u not in self.routes)
         if missing:
             self.routes.update(missing._ps_resolve_delegates())
-        return [(user, self.routes[user]) for user in users]
+        return [(user, self.routes[user] if company is None
+                 or company in self.routes[user].company_ids else user) for user in users]
 
     def _manager_of_requester(self):
         """The requester's manager, unless the requester chose that manager themselves
@@ -76,10 +79,10 @@ class ApproverResolver:
             users = record.mapped(tier.field_path) if tier.field_path else self.env["res.users"]
         return eligible(users | tier.required_user_ids, company_of(record, self.env))
 
-    def _lines_for(self, users, tier, state, deadline, seen, **extra):
+    def _lines_for(self, users, tier, state, deadline, seen, company=None, **extra):
         lines = []
         required = tier.required_user_ids
-        for owner, target in self._route(users):
+        for owner, target in self._route(users, company):
             if target == self.requester or target.id in seen or target in self.exclude:
                 continue  # segregation of duties: nobody approves their own request
             if target.share or not target.active:
@@ -110,14 +113,17 @@ class ApproverResolver:
         deadline = now + timedelta(hours=tier._escalation_delay()) if state == "pending" \
             else False
         seen = set(taken)
-        lines = self._lines_for(self._candidates(tier, record), tier, state, deadline, seen)
+        company = company_of(record, self.env)
+        lines = self._lines_for(self._candidates(tier, record), tier, state, deadline, seen,
+                                company=company)
         regular = len(lines) + len(taken)
         needed = tier.quorum or regular
         if regular and regular >= needed:
             return lines, True
         # too few regular approvers for the quorum: the fallback decides from the start
         fallback = fallback_candidates(self.env, tier, company_of(record, self.env))
-        lines += self._lines_for(fallback, tier, state, deadline, seen, is_fallback=True)
+        lines += self._lines_for(fallback, tier, state, deadline, seen, company=company,
+                                 is_fallback=True)
         return lines, len(lines) + len(taken) >= max(needed, 1)
 
     def describe(self, tier):

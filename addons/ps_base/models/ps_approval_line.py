@@ -270,7 +270,8 @@ class PsApprovalLine(models.Model):
             seen = set()
             fallback_lines = resolver._lines_for(
                 fallback_candidates(self.env, tier, request.company_id), tier, "pending",
-                now + timedelta(hours=tier._escalation_delay()), seen, is_fallback=True)
+                now + timedelta(hours=tier._escalation_delay()), seen,
+                company=request.company_id, is_fallback=True)
             if not fallback_lines:
                 exceptions.append(overdue_exception(self.env, request, tier, fallback=False))
                 continue
@@ -321,7 +322,11 @@ class PsApprovalLine(models.Model):
             target = routes[owner]
             if target == line.user_id:
                 continue
-            if target in (line.requester_id | line.request_id.initiator_id):
+            if line.company_id and line.company_id not in target.company_ids:
+                continue  # the delegate cannot decide for this company: the owner keeps it
+            request = line.request_id
+            if target in (line.requester_id | request.initiator_id | request.drafter_id
+                          | request.editor_id):
                 continue  # never route an approval to its requester
             if (line.request_id.id, line.tier_id.id, target.id) in held:
                 continue  # the delegate already holds a place on this tier: one vote each

@@ -1,7 +1,7 @@
 from freezegun import freeze_time
 
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import PsBaseCommon
 
@@ -19,10 +19,22 @@ class TestDelegation(PsBaseCommon):
         line = self._pending(request)
         self.assertEqual(line.user_id, self.pm)
         self.assertEqual(line.original_user_id, self.manager_user)
-        self.assertTrue(line.original_user_id)
         # the delegate decides; the absent manager cannot
         request.with_user(self.pm).action_ps_approve()
         self.assertFalse(self._pending(request).filtered(lambda l: l.tier_id == self.tier_manager))
+
+    def test_delegate_of_another_company_does_not_decide(self):
+        other = self.env["res.company"].create({"name": "Other Firm"})
+        outsider = new_test_user(self.env, "ps_other_company_pm", groups="ps_base.group_ps_user",
+                                 company_id=other.id, company_ids=[other.id])
+        self.manager_user.with_user(self.manager_user).write({
+            "ps_delegate_id": outsider.id, "ps_delegation_date_from": "2026-03-01"})
+        request = self._new_request()
+        request.with_user(self.consultant).action_submit()
+        self.assertEqual(self._pending(request).user_id, self.manager_user,
+                         "the manager keeps the approval of a company the delegate is not in")
+        self.env["ps.approval.line"]._reroute_delegations()
+        self.assertEqual(self._pending(request).user_id, self.manager_user)
 
     def test_delegation_outside_its_dates_does_not_route(self):
         self.manager_user.write({"ps_delegate_id": self.pm.id,
