@@ -158,3 +158,19 @@ class TestPolicyForms(PsApprovalsCommon):
         approve = approval_ui(self.env, "hr.expense.sheet")[0][0]
         self.assertIn("can_approve", approve.get("invisible"),
                       "Odoo's own Approve button decides where it may be used")
+
+
+@tagged("post_install", "-at_install")
+class TestSodUnderSuperuser(_Rpc, PsApprovalsCommon):
+
+    def test_cycle_started_by_a_technical_call_keeps_segregation(self):
+        # a customer signing online confirms the quote through sudo()
+        order = self._quote(discount=30.0)
+        order.sudo().action_confirm()
+        self.assertEqual(order.state, "draft")
+        self.assertEqual(order.ps_approval_deferred_user_id, self.salesman,
+                         "it completes in the salesperson's name")
+        with self.assertRaises(UserError):
+            self._rpc(self.salesman, order, "action_ps_approve")
+        order.with_user(self.sales_manager).action_ps_approve()
+        self.assertEqual(order.state, "sale")
