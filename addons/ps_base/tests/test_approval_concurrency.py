@@ -1,5 +1,3 @@
-import threading
-import time
 import uuid
 
 from psycopg2.errors import SerializationFailure
@@ -9,6 +7,8 @@ from odoo.exceptions import UserError
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
+
+from .concurrency import run_blocked_then_commit_first
 
 
 @tagged("post_install", "-at_install")
@@ -84,40 +84,14 @@ class TestLastVoteConcurrency(TransactionCase):
             return (request.state, request.ps_approval_state,
                     request.ps_approval_line_ids.mapped("state"), approved_events, completions)
 
-    def _wait_until_blocked(self, pid, timeout=20):
-        with self.registry.cursor() as cr:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                cr.execute(SQL("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                               pid))
-                waiting = cr.fetchone()[0] == "Lock"
-                cr.rollback()
-                if waiting:
-                    return
-                time.sleep(0.05)
-        self.fail("the second approver never waited for the first")
-
     def test_two_last_votes_at_once_complete_once(self):
         (env_a, request_a), (env_b, request_b) = self._approver(1), self._approver(2)
         env_b.cr.execute(SQL("SET LOCAL lock_timeout = '30s'; SELECT 1"))  # B's snapshot
         request_a.action_ps_approve()  # A locks the request and decides
-        outcome = {}
-
-        def decide_b():
-            try:
-                request_b.action_ps_approve()
-            except Exception as error:  # pylint: disable=broad-exception-caught
-                outcome["error"] = error
-
-        with mute_logger("odoo.sql_db"):
-            thread = threading.Thread(target=decide_b)
-            thread.start()
-            self._wait_until_blocked(env_b.cr._cnx.get_backend_pid())
-            env_a.cr.commit()
-            thread.join(30)
-        self.assertFalse(thread.is_alive())
+        error = run_blocked_then_commit_first(self, env_b.cr, request_b.action_ps_approve,
+                                              env_a.cr)
         # B waited for A, then could not decide on what A changed: Odoo retries it
-        self.assertIsInstance(outcome.get("error"), SerializationFailure)
+        self.assertIsInstance(error, SerializationFailure)
         env_b.cr.rollback()
         replay = []
 

@@ -1,12 +1,11 @@
-import threading
-import time
-
 from psycopg2.errors import SerializationFailure
 
 from odoo import SUPERUSER_ID, api
 from odoo.service.model import retrying
 from odoo.tests import TransactionCase, tagged
 from odoo.tools import SQL, mute_logger
+
+from .concurrency import run_blocked_then_commit_first
 
 MARK = "ps.audit.concurrency.test"
 
@@ -62,20 +61,6 @@ class TestAuditChainConcurrency(TransactionCase):
             result = api.Environment(cr, SUPERUSER_ID, {})["ps.audit.log"]._verify_chain()
             self.assertTrue(result["ok"], result)
 
-    def _wait_until_blocked(self, pid, timeout=20):
-        """Wait until the backend ``pid`` waits for a lock."""
-        with self.registry.cursor() as cr:
-            deadline = time.monotonic() + timeout
-            while time.monotonic() < deadline:
-                cr.execute(SQL("SELECT wait_event_type FROM pg_stat_activity WHERE pid = %s",
-                               pid))
-                waiting = cr.fetchone()[0] == "Lock"
-                cr.rollback()  # pg_stat_activity is read once per transaction
-                if waiting:
-                    return
-                time.sleep(0.05)
-        self.fail("the second writer never waited for the head of the chain")
-
     def test_second_writer_waits_then_fails_to_serialize(self):
         first, second = self._writer(), self._writer()
         # the second transaction is under way (REPEATABLE READ: its snapshot is taken)
@@ -83,23 +68,9 @@ class TestAuditChainConcurrency(TransactionCase):
         self._log(first, "A")
         first.cr.flush()  # the first writer chains its entries and holds the head
         self._log(second, "B")
-        outcome = {}
-
-        def flush_second():
-            try:
-                second.cr.flush()  # precommit: chains the entries after the head
-            except Exception as error:  # pylint: disable=broad-exception-caught
-                outcome["error"] = error
-
-        with mute_logger("odoo.sql_db"):
-            thread = threading.Thread(target=flush_second)
-            thread.start()
-            self._wait_until_blocked(second.cr._cnx.get_backend_pid())
-            first.cr.commit()
-            thread.join(30)
-        self.assertFalse(thread.is_alive())
+        error = run_blocked_then_commit_first(self, second.cr, second.cr.flush, first.cr)
         # it did not chain onto the head it had seen: Odoo rolls back and retries on this
-        self.assertIsInstance(outcome.get("error"), SerializationFailure)
+        self.assertIsInstance(error, SerializationFailure)
         second.cr.rollback()
         self._assert_one_chain(["A 0", "A 1"])
         # replayed in a transaction that starts after the first writer's commit
