@@ -92,6 +92,27 @@ class TestClickbot(HttpCase):
             "project_id": project.id, "new_budget": 12000.0, "reason": "Second phase",
         })
 
+        # Handoffs: a template and a confirmed order selling a project service, whose
+        # handoff asks for a kickoff exception.
+        template_project = env["project.project"].create({"name": "Clickbot template"})
+        env["ps.handoff.template"].create({
+            "name": "Clickbot service line", "project_template_id": template_project.id,
+            "item_ids": [Command.create({"kind": "field", "field_name": "scope_summary"})],
+        })
+        project_service = env["product.product"].create({
+            "name": "Clickbot implementation", "type": "service", "invoice_policy": "order",
+            "service_tracking": "project_only", "list_price": 5000.0,
+            "taxes_id": [Command.clear()],
+        })
+        project_order = env["sale.order"].create({
+            "partner_id": customer.id,
+            "order_line": [Command.create({"product_id": project_service.id})],
+        })
+        project_order.action_confirm()
+        env["ps.kickoff.exception"].create({
+            "handoff_id": project_order.ps_handoff_id.id, "reason": "Workshop booked",
+        })
+
         # Oversight: an exception, a business event; audit entries come with the above.
         env["ps.exception"]._raise_exceptions([{
             "name": "Clickbot: something to look at", "key": "clickbot-test",

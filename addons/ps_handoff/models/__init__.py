@@ -1,1 +1,6 @@
-# Models of this addon are imported here, one module per model.
+from . import ps_handoff_template
+from . import ps_handoff
+from . import ps_kickoff_exception
+from . import sale_order
+from . import project_project
+from . import res_config_settings

@@ -1,0 +1,49 @@
+from odoo import fields, models
+
+
+class SaleOrder(models.Model):
+    _inherit = "sale.order"
+
+    ps_handoff_id = fields.One2many("ps.handoff", "order_id", "Handoff", readonly=True)
+
+    def _action_confirm(self):
+        result = super()._action_confirm()
+        self._ps_create_handoffs()
+        return result
+
+    def _ps_create_handoffs(self):
+        """One handoff per confirmed order that sells services delivered by a project;
+        never two, however often or by whatever door the order is confirmed."""
+        orders = self.filtered(lambda o: o.state == "sale" and (o.project_id or o.project_ids))
+        # sudo: a salesperson confirming the order starts the handoff, whatever their
+        # rights on delivery records
+        existing = self.env["ps.handoff"].sudo().search([("order_id", "in", orders.ids)])
+        orders -= existing.order_id
+        if not orders:
+            return existing.browse()
+        templates = self.env["ps.handoff.template"].sudo().search([])
+        now = fields.Datetime.now()
+        vals_list = []
+        for order in orders:
+            template = order._ps_handoff_template(templates)
+            project = order.project_id or order.project_ids[:1]
+            vals_list.append({
+                "order_id": order.id, "template_id": template.id, "project_id": project.id,
+                "confirmed_at": now, "last_progress_date": now,
+                "contact_ids": [fields.Command.set(order.partner_id.child_ids.filtered(
+                    lambda p: p.type == "contact").ids[:5])],
+                "po_number": order.client_order_ref or False,
+            })
+        handoffs = self.env["ps.handoff"].sudo().create(vals_list)
+        handoffs._kickoff_project()
+        return handoffs
+
+    def _ps_handoff_template(self, templates):
+        """The template of the order's service line: the first whose product categories
+        hold a service of the order, else the first without categories."""
+        self.ensure_one()
+        categories = self.order_line.product_id.categ_id
+        company = self.company_id
+        usable = templates.filtered(lambda t: t.company_id in (company, self.env["res.company"]))
+        return usable.filtered(lambda t: t.product_categ_ids & categories)[:1] \
+            or usable.filtered(lambda t: not t.product_categ_ids)[:1]
