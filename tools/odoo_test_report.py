@@ -1,16 +1,18 @@
 """Summarise the logs of Odoo's own test runs for `make test-odoo` (tools/run_odoo_tests.sh).
 
-Usage: python3 tools/odoo_test_report.py [--tsv FILE] PASS HOLDS_FILE MODULE=LOG[=SECONDS] ...
+Usage: python3 tools/odoo_test_report.py [--tsv FILE] PASS HOLDS KNOWN MODULE=LOG[=SECONDS] ...
 
 Reads each Odoo log (one per module, run with --test-tags), finds the tests Odoo reported as
 FAIL or ERROR and the "N failed, M error(s) of K tests" line, and prints per module the
 counts, then every failing test id with the first line of its error (also written to FILE,
 tab-separated: module, test id, FAIL/ERROR, first line, held or not).
 
-PASS "archived" (every approval rule archived): any failure fails the run.
+KNOWN (a file) lists Odoo tests that fail here without the suite too (the vanilla pass shows it):
+they are allowed in every pass.
+PASS "archived" (every approval rule archived): any other failure fails the run.
 PASS "vanilla" (the Odoo modules without the suite): likewise.
 PASS "policies" (default policies active): a failure fails the run unless its test id is
-listed in HOLDS_FILE (a deliberate hold of a policy); listed holds that passed are reported.
+listed in HOLDS (a file: a deliberate hold of a policy); listed holds that passed are reported.
 Exit status: 0 when nothing unexpected failed, 1 otherwise. Standard library only.
 """
 
@@ -101,10 +103,17 @@ def parse_log(path):
                 others.append(f"{record.group('level')} {record.group('logger')}: {message}"[:300])
     if current is not None:
         failures.append((current[0], current[1], first_error_line(current[2])))
+    merged = {}  # one entry a test: its failing subtests are counted, the first one shown
+    for test, flavour, first_line in failures:
+        if test in merged:
+            merged[test][2] += 1
+            continue
+        if test in browser:
+            first_line = f"{first_line[:120]} | browser: {browser[test][:250]}"
+        merged[test] = [flavour, first_line, 1]
     failures = [
-        (test, flavour, f"{first_line[:120]} | browser: {browser[test][:250]}"
-         if test in browser else first_line)
-        for test, flavour, first_line in failures
+        (test, flavour, first_line if count == 1 else f"({count} subtests) {first_line}")
+        for test, (flavour, first_line, count) in merged.items()
     ]
     return totals, failures, others
 
@@ -140,80 +149,102 @@ def duration(seconds):
     return f"{minutes}m{seconds:02d}s"
 
 
-def main(argv):
-    tsv_path = None
-    if argv[:1] == ["--tsv"]:
-        tsv_path, argv = argv[1], argv[2:]
-    pass_name, holds_path, runs = argv[0], argv[1], argv[2:]
-    holds = read_holds(holds_path) if pass_name == "policies" else {}
-    total_tests = total_bad = 0
-    unexpected, held, problems, warnings = [], [], [], []
-    modules_run = set()
-    print(f"\n=== Odoo's own tests, pass '{pass_name}'")
-    print(f"{'module':<18}{'tests':>7}{'failed':>8}{'errors':>8}{'time':>9}")
-    for run in runs:
-        module, log_path, *rest = run.split("=")
-        seconds = float(rest[0]) if rest and rest[0] else None
-        modules_run.add(module)
+class Report:
+    """What the logs of one pass say, module by module."""
+
+    def __init__(self, holds):
+        self.holds = holds
+        self.total_tests = self.total_bad = 0
+        self.unexpected, self.held, self.problems, self.warnings = [], [], [], []
+        self.modules_run = set()
+
+    def add_module(self, module, log_path, seconds):
+        self.modules_run.add(module)
         totals, failures, others = parse_log(log_path)
         if totals is None:
-            problems.append(f"{module}: Odoo printed no test totals (crashed? see {log_path})")
+            self.problems.append(f"{module}: Odoo printed no test totals (crashed? {log_path})")
             print(f"{module:<18}{'?':>7}{'?':>8}{'?':>8}{duration(seconds):>9}")
         else:
             print(f"{module:<18}{totals['tests']:>7}{totals['failed']:>8}{totals['errors']:>8}"
                   f"{duration(seconds):>9}")
-            total_tests += totals["tests"]
-            total_bad += totals["failed"] + totals["errors"]
+            self.total_tests += totals["tests"]
+            self.total_bad += totals["failed"] + totals["errors"]
             if totals["failed"] + totals["errors"] and not failures:
-                problems.append(f"{module}: failures counted but none found in {log_path}")
-        if totals is not None and totals["tests"] == 0:
-            problems.append(f"{module}: no test ran (see {log_path})")
+                self.problems.append(f"{module}: failures counted but none found in {log_path}")
+            if totals["tests"] == 0:
+                self.problems.append(f"{module}: no test ran (see {log_path})")
         for test, flavour, first_line in failures:
             entry = (module, test, flavour, first_line)
-            (held if test in holds else unexpected).append(entry)
+            (self.held if test in self.holds else self.unexpected).append(entry)
         for line in others:
             # The script's own checks (rules active again) fail the run; any other ERROR line
             # outside a test result (a tour's late "Failed to fetch", ...) is shown, not counted.
             if " run_odoo_tests: " in line:
-                problems.append(f"{module}: {line}")
+                self.problems.append(f"{module}: {line}")
             else:
-                warnings.append(f"{module}: logged {line}")
+                self.warnings.append(f"{module}: logged {line}")
         if others or failures:
             print(f"{'':<18}log: {log_path}")
 
-    if held:
-        print(f"\nHeld by a policy (listed in {holds_path}):")
-        for module, test, flavour, first_line in held:
-            print(f"  [{module}] {flavour} {test}\n      {first_line}\n      hold: {holds[test]}")
-    if unexpected:
-        print("\nFailing tests" + (" not listed as holds:" if pass_name == "policies" else ":"))
-        for module, test, flavour, first_line in unexpected:
-            print(f"  [{module}] {flavour} {test}\n      {first_line}")
-    if warnings:
-        print("\nERROR lines logged outside the test results (not counted):")
-        for warning in warnings:
-            print(f"  {warning}")
-    if problems:
-        print("\nOther problems:")
-        for problem in problems:
-            print(f"  {problem}")
-    if tsv_path:
-        with open(tsv_path, "w", encoding="utf-8") as tsv:
-            for entries, kind in ((held, "held"), (unexpected, "unexpected")):
+    def stale_holds(self):
+        failing = {test for _, test, _, _ in self.held + self.unexpected}
+        return [test for test in self.holds
+                if module_of(test) in self.modules_run and test not in failing]
+
+    def write_tsv(self, path):
+        with open(path, "w", encoding="utf-8") as tsv:
+            for entries, kind in ((self.held, "held"), (self.unexpected, "unexpected")):
                 for module, test, flavour, first_line in entries:
                     tsv.write("\t".join((module, test, flavour, first_line, kind)) + "\n")
-    failing_ids = {test for _, test, _, _ in held + unexpected}
-    stale = [t for t in holds if module_of(t) in modules_run and t not in failing_ids]
-    if stale:
-        print(f"\nListed holds that no longer fail (remove them from {holds_path}):")
-        for test in stale:
-            print(f"  {test}  # {holds[test]}")
-    ok = not unexpected and not problems
-    verdict = "OK" if ok else "FAILED"
-    print(f"\npass '{pass_name}': {verdict}: {total_tests} tests, {total_bad} failed or in error"
-          f" ({len(held)} held by policies, {len(unexpected)} unexpected,"
-          f" {len(stale)} stale holds, {len(problems)} other problems)")
-    print(f"{pass_name}: {total_tests - total_bad} passed, {total_bad} failed")
+
+    def print_details(self, pass_name, holds_path, known_path):
+        if self.held:
+            print(f"\nAllowed failures (policy holds in {holds_path}, Odoo's own in {known_path}):")
+            for module, test, flavour, first_line in self.held:
+                print(f"  [{module}] {flavour} {test}\n      {first_line}"
+                      f"\n      allowed: {self.holds[test]}")
+        if self.unexpected:
+            print("\nFailing tests" + (" not listed as holds:" if pass_name == "policies"
+                                       else ":"))
+            for module, test, flavour, first_line in self.unexpected:
+                print(f"  [{module}] {flavour} {test}\n      {first_line}")
+        for title, lines in (
+            ("ERROR lines logged outside the test results (not counted):", self.warnings),
+            ("Other problems:", self.problems),
+            (f"Listed holds or known failures that passed (remove them from {holds_path}"
+             f" or {known_path}):",
+             [f"{test}  # {self.holds[test]}" for test in self.stale_holds()]),
+        ):
+            if lines:
+                print(f"\n{title}")
+                for line in lines:
+                    print(f"  {line}")
+
+
+def main(argv):
+    tsv_path = None
+    if argv[:1] == ["--tsv"]:
+        tsv_path, argv = argv[1], argv[2:]
+    pass_name, holds_path, known_path, runs = argv[0], argv[1], argv[2], argv[3:]
+    allowed = {test: f"known: {why}" for test, why in read_holds(known_path).items()}
+    if pass_name == "policies":
+        allowed.update(read_holds(holds_path))
+    report = Report(allowed)
+    print(f"\n=== Odoo's own tests, pass '{pass_name}'")
+    print(f"{'module':<18}{'tests':>7}{'failed':>8}{'errors':>8}{'time':>9}")
+    for run in runs:
+        module, log_path, *rest = run.split("=")
+        report.add_module(module, log_path, float(rest[0]) if rest and rest[0] else None)
+    report.print_details(pass_name, holds_path, known_path)
+    if tsv_path:
+        report.write_tsv(tsv_path)
+    ok = not report.unexpected and not report.problems
+    print(f"\npass '{pass_name}': {'OK' if ok else 'FAILED'}: {report.total_tests} tests,"
+          f" {report.total_bad} failed or in error ({len(report.held)} allowed,"
+          f" {len(report.unexpected)} unexpected, {len(report.stale_holds())} stale allowances,"
+          f" {len(report.problems)} other problems)")
+    print(f"{pass_name}: {report.total_tests - report.total_bad} passed,"
+          f" {report.total_bad} failed")
     return 0 if ok else 1
 
 
