@@ -1,4 +1,5 @@
 from . import sale_order
+from . import sale_advance_payment_inv
 from . import ps_change_order
 from . import project_project
 from . import ps_budget_change

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from .sale_order import odoo_flow, out_of_flow
+
 
 class AccountMove(models.Model):
     _name = "account.move"
@@ -17,6 +19,20 @@ class AccountMove(models.Model):
     def _compute_ps_amount_company(self):
         for move in self:
             move.ps_amount_company = abs(move.amount_total_signed)
+
+    # ------------------------------------------------------------------
+    # Odoo's own flows on confirmed orders: posting an invoice updates the down payment
+    # lines of its orders (sale); resetting or reversing an expense entry resets the
+    # re-invoiced lines (sale_expense, loaded below this module). Not amendments.
+    def action_post(self):
+        return super(AccountMove, odoo_flow(self)).action_post()
+
+    def button_draft(self):
+        return super(AccountMove, odoo_flow(self)).button_draft()
+
+    def _reverse_moves(self, default_values_list=None, cancel=False):
+        return out_of_flow(super(AccountMove, odoo_flow(self))._reverse_moves(
+            default_values_list=default_values_list, cancel=cancel))
 
     def _ps_action_label(self, action):  # pylint: disable=unused-argument
         return self.env._("Posting")
@@ -35,3 +51,14 @@ class AccountMove(models.Model):
                 "%s\nA reversal that needs approval cannot be posted at once: reverse "
                 "without cancelling (a draft credit note), request its approval, and post it "
                 "once approved.", error.args[0])) from error
+
+
+class AccountMoveLine(models.Model):
+    _inherit = "account.move.line"
+
+    def _sale_create_reinvoice_sale_line(self):
+        # re-invoicing costs (expenses, vendor bills, at cost or at sales price) adds lines
+        # to confirmed orders: Odoo's own flow, not an amendment
+        lines_by_move_line = super(AccountMoveLine, odoo_flow(self)) \
+            ._sale_create_reinvoice_sale_line()
+        return {key: out_of_flow(line) for key, line in lines_by_move_line.items()}

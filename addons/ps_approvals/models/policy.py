@@ -8,6 +8,8 @@ POLICY_PARAMS = {
     "ps_approvals.quote_discount_threshold": 15.0,
     "ps_approvals.quote_margin_floor": 20.0,
     "ps_approvals.expense_receipt_threshold": 0.0,
+    "ps_approvals.direct_change_amount": 1000.0,
+    "ps_approvals.direct_change_percent": 10.0,
 }
 
 

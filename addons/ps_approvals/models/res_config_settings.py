@@ -1,7 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
-from .policy import POLICY_PARAMS
+from .policy import POLICY_PARAMS, policy_value
 
 # Settings that are the threshold of a shipped rule: the rule is the single place the value
 # lives, so that editing the rule or the setting is the same thing.
@@ -12,6 +12,13 @@ RULE_THRESHOLDS = {
     "ps_credit_note_amount": "ps_approvals.rule_credit_note_large",
 }
 LOCK_PARAM = "ps_approvals.lock_confirmed_orders"
+# Settings kept as system parameters whose 0 means something (every change needs a change
+# order): written as they are, where config_parameter would delete a 0 (and so restore the
+# default)
+EXPLICIT_PARAMS = {
+    "ps_direct_change_amount": "ps_approvals.direct_change_amount",
+    "ps_direct_change_percent": "ps_approvals.direct_change_percent",
+}
 
 
 class ResConfigSettings(models.TransientModel):
@@ -32,8 +39,18 @@ class ResConfigSettings(models.TransientModel):
              "sales manager, then finance")
     ps_lock_confirmed_orders = fields.Boolean(
         "Amend Confirmed Orders through Change Orders",
-        help="Refuse direct changes of quantities, prices and lines of confirmed orders: "
-             "they go through an approved change order")
+        help="Changes of quantities, prices and lines of a confirmed order made by hand "
+             "apply directly, audited, up to the limits below; above, they go through an "
+             "approved change order. Odoo's own flows (re-invoicing, down payments, "
+             "delivered quantities) are never held")
+    ps_direct_change_amount = fields.Float(
+        "Direct Changes up to",
+        help="Total of the changes a confirmed order may take directly (company currency, "
+             "each change counted as its absolute amount); 0 sends every change that moves "
+             "the amount through a change order")
+    ps_direct_change_percent = fields.Float(
+        "Direct Changes up to (% of the order)",
+        help="The same total, as a share of the order's untaxed amount")
     ps_budget_change_percent = fields.Float(
         "Budget Change Threshold (% of original)",
         help="A project budget change larger than this share of the original budget needs "
@@ -55,19 +72,22 @@ class ResConfigSettings(models.TransientModel):
     @api.constrains("ps_quote_discount_threshold", "ps_quote_margin_floor",
                     "ps_quote_finance_amount", "ps_budget_change_percent",
                     "ps_expense_receipt_threshold", "ps_expense_finance_amount",
-                    "ps_credit_note_amount")
+                    "ps_credit_note_amount", "ps_direct_change_amount",
+                    "ps_direct_change_percent")
     def _check_ps_approval_thresholds(self):
         labels = {name: self._fields[name].string for name in (
             "ps_quote_discount_threshold", "ps_quote_margin_floor", "ps_quote_finance_amount",
             "ps_budget_change_percent", "ps_expense_receipt_threshold",
-            "ps_expense_finance_amount", "ps_credit_note_amount")}
+            "ps_expense_finance_amount", "ps_credit_note_amount",
+            "ps_direct_change_amount", "ps_direct_change_percent")}
         for settings in self:
             negative = [label for name, label in labels.items() if settings[name] < 0]
             if negative:
                 raise ValidationError(self.env._(
                     "Approval thresholds cannot be negative: %s. Use 0 to require approval "
                     "for every document of the policy.", ", ".join(negative)))
-            for name in ("ps_quote_discount_threshold", "ps_quote_margin_floor"):
+            for name in ("ps_quote_discount_threshold", "ps_quote_margin_floor",
+                         "ps_direct_change_percent"):
                 if settings[name] > 100:
                     raise ValidationError(self.env._(
                         "%s is a percentage: give a value between 0 and 100.", labels[name]))
@@ -80,6 +100,8 @@ class ResConfigSettings(models.TransientModel):
             res[fname] = rule.sudo().amount_threshold if rule else 0.0
         param = self.env["ir.config_parameter"].sudo().get_param(LOCK_PARAM, "True")
         res["ps_lock_confirmed_orders"] = param not in ("False", "0", "")
+        for fname, key in EXPLICIT_PARAMS.items():
+            res[fname] = policy_value(self.env, key)
         return res
 
     def set_values(self):
@@ -92,6 +114,8 @@ class ResConfigSettings(models.TransientModel):
             if rule and rule.sudo().amount_threshold != self[fname]:
                 rule.sudo().amount_threshold = self[fname]
         params.set_param(LOCK_PARAM, "True" if self.ps_lock_confirmed_orders else "False")
+        for fname, key in EXPLICIT_PARAMS.items():
+            params.set_param(key, repr(self[fname]))
         entries = []
         for key, old in before.items():
             new = params.get_param(key) or ""

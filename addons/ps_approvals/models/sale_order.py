@@ -1,14 +1,52 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import float_compare
+from odoo.tools import float_compare, float_is_zero, format_amount
 
 from .policy import policy_value
 
-AMENDED_LINE_FIELDS = ("product_id", "product_uom_qty", "price_unit", "discount")
+# fields of a quote line the quote policies watch
+AMENDED_LINE_FIELDS = ("product_id", "product_uom_qty", "product_uom", "price_unit", "discount")
+# fields of an order line whose change changes what the customer pays for
+AMOUNT_FIELDS = ("product_id", "product_uom_qty", "product_uom", "price_unit",
+                 "technical_price_unit", "discount", "tax_id", "order_id")
+# kinds of line that only Odoo's own flows add to a confirmed order
+FLOW_FLAGS = ("is_downpayment", "is_expense")
 
-# marks the lines created together with their order (not amendments); an object, so that
-# no client can pass it in a JSON context
-ORDER_CREATE = object()
+# marks Odoo's own flows on confirmed orders (re-invoicing, down payments, invoices posted,
+# reset or reversed): they are not amendments. An object, so that no client can pass it in a
+# JSON context.
+ODOO_FLOW = object()
+
+
+def odoo_flow(records):
+    """``records`` running one of Odoo's own flows on confirmed orders (see ODOO_FLOW)."""
+    return records.with_context(ps_odoo_flow=ODOO_FLOW)
+
+
+def out_of_flow(records):
+    """``records`` as the flow returns them, without its mark (their other context kept)."""
+    context = dict(records.env.context)
+    context.pop("ps_odoo_flow", None)
+    return records.with_env(records.env(context=context))
+
+
+class _OrderCreation:
+    """The changes of order lines made while ``sale.order.create`` runs: checked once the
+    new orders are known, as amendments of the other orders only. An object, so that no
+    client can pass it in a JSON context."""
+
+    def __init__(self):
+        self.pending = []
+
+    def defer(self, lines, before):
+        self.pending.append((lines, before))
+
+    def check(self, orders):
+        env = orders.with_context(ps_order_create=None).env
+        for lines, before in self.pending:
+            lines.with_env(env)._ps_check_direct_change(before, exempt=orders)
 
 
 class SaleOrder(models.Model):
@@ -37,6 +75,11 @@ class SaleOrder(models.Model):
              "on cost is below the margin floor of Settings")
     ps_change_order_ids = fields.One2many("ps.change.order", "order_id", "Change Orders")
     ps_change_order_count = fields.Integer(compute="_compute_ps_change_order_count")
+    ps_direct_change_amount = fields.Float(
+        "Direct Changes", readonly=True, copy=False, digits="Account",
+        help="Total of the changes made directly to the confirmed order (company currency, "
+             "each change counted as its absolute amount); above the limits of Settings, "
+             "changes go through a change order")
 
     @api.depends("order_line.discount", "order_line.display_type")
     def _compute_ps_max_discount(self):
@@ -104,9 +147,32 @@ class SaleOrder(models.Model):
     # ------------------------------------------------------------------
     @api.model_create_multi
     def create(self, vals_list):
-        # lines created with their order are not amendments, even on a confirmed order
-        return super(SaleOrder, self.with_context(ps_order_create=ORDER_CREATE)) \
-            .create(vals_list).with_env(self.env)
+        if any(vals.get("ps_direct_change_amount") for vals in vals_list):
+            self._ps_refuse_direct_change_write()
+        # the lines created with their orders are the orders' own content, not amendments;
+        # a line of another order changed through this create is an amendment of that
+        # order: line changes are checked once the new orders are known
+        creation = _OrderCreation()
+        orders = super(SaleOrder, self.with_context(ps_order_create=creation)).create(vals_list)
+        creation.check(orders)
+        return orders.with_env(self.env)
+
+    def write(self, vals):
+        if "ps_direct_change_amount" in vals:
+            self._ps_refuse_direct_change_write()
+        return super().write(vals)
+
+    def action_draft(self):
+        result = super().action_draft()
+        # back to a quotation: its next confirmation is a new agreement
+        self.filtered("ps_direct_change_amount").sudo().write({"ps_direct_change_amount": 0.0})
+        return result
+
+    def _ps_refuse_direct_change_write(self):
+        if not self.env.su:
+            raise UserError(self.env._(
+                "'Direct Changes' is the total of the changes made directly to a confirmed "
+                "order, kept by the change-order policy: it cannot be written."))
 
     def _ps_before_gate(self, action):  # pylint: disable=unused-argument
         # a quote Odoo would refuse to confirm is refused, not sent for approval
@@ -155,16 +221,55 @@ class SaleOrder(models.Model):
 
     @api.model
     def _ps_amendments_locked(self):
-        """Whether confirmed orders are amended only through change orders: the setting is
-        on and a change-order policy is active."""
+        """Whether changes of confirmed orders' lines made here are human amendments, held
+        by the change-order policy: the setting is on, a change-order policy is active, and
+        neither one of Odoo's own flows nor superuser code makes them."""
         # identity check: a client's context (JSON) cannot hold this object
-        if self.env.su or self.env.context.get("ps_order_create") is ORDER_CREATE:
+        if self.env.su or self.env.context.get("ps_odoo_flow") is ODOO_FLOW:
             return False
         param = self.env["ir.config_parameter"].sudo().get_param(
             "ps_approvals.lock_confirmed_orders", "True")
         if param in ("False", "0", ""):
             return False
         return bool(self.env["ps.approval.rule"]._rule_ids_for("ps.change.order"))
+
+    def _ps_apply_direct_change(self, delta, changes):
+        """A human change of the confirmed order ``self`` (``delta``: its untaxed amount,
+        order currency; ``changes``: [(line, amount before, amount after)]): applied
+        directly, and audited, while the direct changes of the order stay within the
+        amount and the percentage of Settings; refused above, for a change order."""
+        self.ensure_one()
+        rate = self.currency_rate or 1.0
+        change = abs(delta) / rate
+        total = self.ps_direct_change_amount + change
+        if not float_is_zero(change, precision_digits=2):
+            limit = policy_value(self.env, "ps_approvals.direct_change_amount")
+            percent = policy_value(self.env, "ps_approvals.direct_change_percent")
+            base = abs(self.amount_untaxed - delta) / rate  # the order before the change
+            if float_compare(total, min(limit, base * percent / 100.0),
+                             precision_digits=2) > 0:
+                raise UserError(self.env._(
+                    "%(order)s is confirmed: this change (%(change)s) takes the changes made "
+                    "directly to it to %(total)s, above what applies without approval "
+                    "(%(limit)s and %(percent)s%% of the order). It goes through a change "
+                    "order, which the delivery lead and the account owner approve before it "
+                    "applies: use 'New Change Order' on the order.", order=self.name,
+                    change=format_amount(self.env, change, self.company_id.currency_id),
+                    total=format_amount(self.env, total, self.company_id.currency_id),
+                    limit=format_amount(self.env, limit, self.company_id.currency_id),
+                    percent=f"{percent:g}"))
+            # sudo: the policy's own record of the changes, which nobody writes
+            self.sudo().write({"ps_direct_change_amount": total})
+        self.env["ps.audit.log"]._log([{
+            "event_type": "write", "res_model": "sale.order.line", "res_id": line.id,
+            "res_name": f"{self.name}: {line.name or ''}"[:256], "field_name": "price_subtotal",
+            "old_value": old, "new_value": new, "company_id": self.company_id.id,
+            "description": self.env._(
+                "Direct change of confirmed order %(order)s: %(change)s; direct changes so "
+                "far %(total)s", order=self.name,
+                change=format_amount(self.env, new - old, self.currency_id),
+                total=format_amount(self.env, total, self.company_id.currency_id)),
+        } for line, old, new in changes])
 
 
 class SaleOrderLine(models.Model):
@@ -173,22 +278,20 @@ class SaleOrderLine(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         lines = super().create(vals_list)
-        lines._ps_check_amendment(created=True)
+        if self.env["sale.order"]._ps_amendments_locked():
+            lines._ps_check_direct_change({})
         lines.order_id._ps_check_quote_values()
         return lines
 
     def write(self, vals):
-        amended = [f for f in AMENDED_LINE_FIELDS if f in vals]
-        before = {}
-        if amended and self.env["sale.order"]._ps_amendments_locked():
-            before = {line.id: [line[f] for f in amended] for line in self._ps_amendable()}
+        before = None
+        if ({*AMOUNT_FIELDS, *FLOW_FLAGS} & vals.keys()
+                and self.env["sale.order"]._ps_amendments_locked()):
+            before = self._ps_snapshot()
         result = super().write(vals)
-        if before:
-            changed = self.browse([
-                line_id for line_id, old in before.items()
-                if old != [self.browse(line_id)[f] for f in amended]])
-            changed._ps_check_amendment()
-        if amended:
+        if before is not None:
+            self._ps_check_direct_change(before)
+        if {*AMENDED_LINE_FIELDS} & vals.keys():
             self.order_id._ps_check_quote_values()
         return result
 
@@ -198,20 +301,54 @@ class SaleOrderLine(models.Model):
         orders.exists()._ps_check_quote_values()
         return result
 
-    def _ps_amendable(self):
-        """Product lines of confirmed orders that a change order would amend; down
-        payments, re-invoiced expenses and notes are left to Odoo."""
-        return self.filtered(
-            lambda l: l.order_id.state == "sale" and not l.display_type
-            and not l.is_downpayment and not (l._fields.get("is_expense") and l.is_expense))
+    # ------------------------------------------------------------------
+    def _ps_snapshot(self):
+        """What a change of the lines of confirmed orders is measured against:
+        {line id: (order, untaxed amount, quantity, delivered quantity, down payment,
+        re-invoiced cost)}."""
+        return {line.id: (line.order_id, line.price_subtotal, line.product_uom_qty,
+                          line.qty_delivered, line.is_downpayment, line.is_expense)
+                for line in self if line.order_id.state == "sale"}
 
-    def _ps_check_amendment(self, created=False):
-        lines = self._ps_amendable()
-        if not lines or not self.env["sale.order"]._ps_amendments_locked():
+    def _ps_check_direct_change(self, before, exempt=()):
+        """A human change of lines of confirmed orders (``self`` after it; ``before``:
+        their snapshot before it, new lines missing): measured per order, whatever the
+        kind of the lines, and applied directly within the limits of Settings, or refused
+        for a change order. ``exempt``: new orders, whose lines are their own content."""
+        creation = self.env.context.get("ps_order_create")
+        if isinstance(creation, _OrderCreation):
+            creation.defer(self, before)
             return
-        order = lines[0].order_id
-        raise UserError(self.env._(
-            "%(order)s is confirmed: %(what)s goes through a change order, which the delivery "
-            "lead and the account owner approve before it applies. Use 'New Change Order' on "
-            "the order.", order=order.name,
-            what=self.env._("adding a line") if created else self.env._("changing a line")))
+        after = self._ps_snapshot()
+        deltas, changes = defaultdict(float), defaultdict(list)
+        for line in self.browse(sorted(before.keys() | after.keys())):
+            old, new = before.get(line.id), after.get(line.id)
+            flags_set = (old and new and old[4:] != new[4:]) or (not old and any(new[4:]))
+            if flags_set and (new or old)[0] not in exempt:
+                raise UserError(self.env._(
+                    "%s is confirmed: its down payments and re-invoiced costs are added by "
+                    "Odoo's own flows (a down payment invoice, a posted vendor bill or expense "
+                    "report), not set on a line by hand.", (new or old)[0].name))
+            if old and new and old[0] == new[0]:
+                deltas[new[0]] += new[1] - old[1] - self._ps_upsell_allowance(old, new)
+                changes[new[0]].append((line, old[1], new[1]))
+                continue
+            if old:  # the line left the order
+                deltas[old[0]] -= old[1]
+                changes[old[0]].append((line, old[1], 0.0))
+            if new:  # a line added to the order
+                deltas[new[0]] += new[1]
+                changes[new[0]].append((line, 0.0, new[1]))
+        for order, delta in deltas.items():
+            if order not in exempt:
+                order._ps_apply_direct_change(delta, changes[order])
+
+    @api.model
+    def _ps_upsell_allowance(self, old, new):
+        """The part of a raised quantity that only catches up with the quantity already
+        delivered (the upsell of an overrun service): it records what was done, it is not
+        an amendment."""
+        old_qty, new_qty, delivered = old[2], new[2], new[3]
+        if new_qty <= old_qty or delivered <= old_qty:
+            return 0.0
+        return (min(new_qty, delivered) - old_qty) * new[1] / new_qty

@@ -1,5 +1,6 @@
 from . import test_quote_policy
 from . import test_change_order
+from . import test_confirmed_order
 from . import test_budget_change
 from . import test_expense_policy
 from . import test_credit_note

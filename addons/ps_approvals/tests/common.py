@@ -1,4 +1,7 @@
+from contextlib import contextmanager
+
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import new_test_user
 
 from odoo.addons.account.tests.common import AccountTestInvoicingCommon
@@ -112,6 +115,14 @@ class PsApprovalsCommon(AccountTestInvoicingCommon):
         order.with_user(cls.salesman).action_confirm()
         order.sudo().project_id = cls.project
         return order
+
+    @contextmanager
+    def assertRefused(self, pattern, exception=UserError):
+        """assertRaisesRegex in a savepoint (Odoo's assertRaises): what the refused call
+        wrote is rolled back, as the RPC request would be."""
+        with self.assertRaises(exception) as caught:
+            yield caught
+        self.assertRegex(str(caught.exception), pattern)
 
     def _set_settings(self, **values):
         """Change Settings as an administrator does, through the settings form."""

@@ -116,11 +116,13 @@ class TestChangeOrder(PsApprovalsCommon):
         self.assertEqual(change.state, "applied")
         self.assertEqual(self.order_line.product_uom_qty, 5.0)
 
-    def test_direct_amendment_refused(self):
-        with self.assertRaisesRegex(UserError, "change order"):
+    def test_direct_amendment_above_limits_refused(self):
+        """A change too large to apply directly (Settings: 1,000 and 10% of the order)
+        names the change order."""
+        with self.assertRefused("change order"):
             self.order.with_user(self.salesman).write(
                 {"order_line": [Command.update(self.order_line.id, {"product_uom_qty": 9.0})]})
-        with self.assertRaisesRegex(UserError, "change order"):
+        with self.assertRefused("change order"):
             self.order.with_user(self.salesman).write({"order_line": [Command.create(
                 {"product_id": self.consulting.id, "product_uom_qty": 1.0})]})
         # with the setting off, the order is amended as in plain Odoo

@@ -27,7 +27,8 @@ class TestPolicyConfiguration(PsApprovalsCommon):
         for fname in ("ps_quote_discount_threshold", "ps_quote_margin_floor",
                       "ps_quote_finance_amount", "ps_budget_change_percent",
                       "ps_expense_finance_amount", "ps_expense_receipt_threshold",
-                      "ps_credit_note_amount", "ps_approval_reminder_hours"):
+                      "ps_credit_note_amount", "ps_direct_change_amount",
+                      "ps_direct_change_percent", "ps_approval_reminder_hours"):
             with self.subTest(setting=fname), self.assertRaisesRegex(
                     ValidationError, "cannot be negative"):
                 self._set_settings(**{fname: -1.0})
