@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.tools import SQL
 
 from .sale_order import odoo_flow, out_of_flow
 
@@ -14,11 +15,40 @@ class AccountMove(models.Model):
         "Amount (Company Currency)", compute="_compute_ps_amount_company", store=True,
         currency_field="company_currency_id",
         help="Total of the document in company currency, without sign")
+    ps_is_write_off = fields.Boolean(
+        "Write-off", compute="_compute_ps_is_write_off", search="_search_ps_is_write_off",
+        help="A journal entry on an account flagged Write-off Account, other than the own "
+             "entry of a payment or of a bank statement line")
 
     @api.depends("amount_total_signed")
     def _compute_ps_amount_company(self):
         for move in self:
             move.ps_amount_company = abs(move.amount_total_signed)
+
+    @api.depends("move_type", "line_ids.account_id.ps_is_write_off",
+                 "origin_payment_id.move_id", "statement_line_id.move_id")
+    def _compute_ps_is_write_off(self):
+        for move in self:
+            # sudo: whose entry it is, whatever the user's rights on payments; a payment
+            # named on an entry that is not its own (a user can write the field) counts
+            # for nothing
+            own = move.sudo()
+            move.ps_is_write_off = (
+                move.move_type == "entry"
+                and any(move.line_ids.account_id.mapped("ps_is_write_off"))
+                and own.origin_payment_id.move_id != move
+                and own.statement_line_id.move_id != move)
+
+    def _search_ps_is_write_off(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search 'Write-off' with = True or = False."))
+        own_entries = SQL(
+            "(SELECT move_id FROM account_payment WHERE move_id IS NOT NULL "
+            "UNION SELECT move_id FROM account_bank_statement_line WHERE move_id IS NOT NULL)")
+        domain = [("move_type", "=", "entry"),
+                  ("line_ids.account_id.ps_is_write_off", "=", True),
+                  ("id", "not in", own_entries)]
+        return domain if (operator == "=") == value else ["!", *domain]
 
     # ------------------------------------------------------------------
     # Odoo's own flows on confirmed orders: posting an invoice updates the down payment

@@ -1,4 +1,5 @@
 from odoo import Command, fields
+from odoo.api import call_kw
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -89,6 +90,39 @@ class TestCreditNotePolicy(PsApprovalsCommon):
                             "partner_id": self.customer.id, "credit": 300.0})]})
         plain.with_user(self.billing).action_post()
         self.assertEqual(plain.state, "posted")
+
+    def _write_off_entry(self):
+        write_off_account = self.company_data["default_account_expense"].copy(
+            {"name": "Bad debts", "code": "659901", "ps_is_write_off": True})
+        return self.env["account.move"].with_user(self.billing).create({
+            "move_type": "entry",
+            "line_ids": [
+                Command.create({"account_id": write_off_account.id, "debit": 300.0}),
+                Command.create({"account_id": self.company_data["default_account_receivable"].id,
+                                "partner_id": self.customer.id, "credit": 300.0}),
+            ],
+        })
+
+    def test_write_off_does_not_escape_as_a_payment_entry(self):
+        """Naming a payment on a write-off entry does not make it the payment's own entry:
+        the entry still waits for finance. Tried over RPC by a billing user."""
+        payment = self.env["account.payment"].with_user(self.billing).create({
+            "payment_type": "inbound", "partner_type": "customer",
+            "partner_id": self.customer.id, "amount": 10.0})
+        entry = self._write_off_entry()
+        env = self.env(user=self.billing)
+        call_kw(env["account.move"], "write", [entry.ids, {"origin_payment_id": payment.id}], {})
+        self.assertEqual(entry.origin_payment_id, payment)
+        self.assertTrue(entry.ps_is_write_off)
+        call_kw(env["account.move"], "action_post", [entry.ids], {})
+        self.assertEqual(entry.state, "draft", "held for finance")
+        self.assertEqual(self._lines(entry).rule_id, self.rule_credit_note)
+        self.assertIn(entry, self.env["account.move"].search([("ps_is_write_off", "=", True)]))
+        # the payment's own entry is not a write-off, and posts with the payment
+        payment.with_user(self.billing).action_post()
+        self.assertEqual(payment.state, "in_process")
+        if payment.move_id:
+            self.assertFalse(payment.move_id.ps_is_write_off)
 
     def test_rejection_keeps_draft_with_reason(self):
         refund = self._move(500.0)
