@@ -171,7 +171,8 @@ for pass in "${passes[@]}"; do
         log "[$pass] $module: odoo --test-tags $test_tags; log: $logfile"
         start=$SECONDS
         rc=0
-        timeout --kill-after=60 "$ODOO_TEST_TIMEOUT" "${odoo_cmd[@]}" -d "$copy" \
+        # --foreground: Odoo stays in this process group, so Ctrl-C and CI stops reach it
+        timeout --foreground --kill-after=60 "$ODOO_TEST_TIMEOUT" "${odoo_cmd[@]}" -d "$copy" \
             --test-tags="$test_tags" --stop-after-init --http-port="$(free_port)" \
             --addons-path="$ADDONS_PATH" --data-dir="$DATA_DIR" --log-level=info \
             "${DB_ARGS[@]}" >"$logfile" 2>&1 || rc=$?
