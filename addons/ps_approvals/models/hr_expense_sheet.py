@@ -43,6 +43,12 @@ class HrExpenseSheet(models.Model):
         "Outside Expense Policy", compute="_compute_ps_policy_breach",
         search="_search_ps_policy_breach",
         help="An expense is above its category's policy amount, or has no receipt")
+    ps_expense_approver_ids = fields.Many2many(
+        "res.users", string="Expense Approvers", compute="_compute_ps_expense_approver_ids",
+        help="Who Odoo lets approve the report: its manager, the employee's manager, expense "
+             "manager and department manager when they are expense approvers, and the "
+             "officers who approve all expenses. The first tier of the expense policies: "
+             "their Approve decides it.")
 
     @api.depends("expense_line_ids.ps_over_policy", "expense_line_ids.total_amount",
                  "expense_line_ids.nb_attachment")
@@ -53,6 +59,20 @@ class HrExpenseSheet(models.Model):
                 expense.ps_over_policy
                 or (not expense.nb_attachment and expense.total_amount > threshold)
                 for expense in sheet.expense_line_ids)
+
+    @api.depends("employee_id.expense_manager_id", "employee_id.parent_id.user_id",
+                 "employee_id.department_id.manager_id.user_id", "user_id",
+                 "employee_id.user_id")
+    def _compute_ps_expense_approver_ids(self):
+        # the rule of hr.expense.sheet._compute_can_approve, for every user at once; sudo:
+        # who approves, whatever the rights of whoever asks
+        team_approvers = self.env.ref("hr_expense.group_hr_expense_team_approver").sudo().users
+        officers = self.env.ref("hr_expense.group_hr_expense_user").sudo().users
+        for sheet in self:
+            employee = sheet.sudo().employee_id
+            managers = (employee.expense_manager_id | employee.parent_id.user_id
+                        | employee.department_id.manager_id.user_id | sheet.sudo().user_id)
+            sheet.ps_expense_approver_ids = (managers & team_approvers) | officers
 
     def _search_ps_policy_breach(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):

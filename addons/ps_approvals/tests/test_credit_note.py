@@ -149,6 +149,33 @@ class TestCreditNotePolicy(PsApprovalsCommon):
         refund.with_user(self.billing).action_ps_request_approval()
         self.assertEqual(refund.ps_approval_state, "pending")
 
+    def test_accounting_administrators_decide_without_finance_controllers(self):
+        """Finance tiers fall back on Odoo's accounting administrators where the company
+        has no PS finance controller: a fresh install always has someone who can decide."""
+        company = self.setup_other_company(name="PS branch without finance")["company"]
+        billing, accountant = (self.env["res.users"].create({
+            "name": name, "login": login, "groups_id": [Command.set(groups.ids)],
+            "company_id": company.id, "company_ids": [Command.set(company.ids)],
+        }) for name, login, groups in (
+            ("Bea Branch Billing", "ps_appr_branch_billing",
+             self.env.ref("account.group_account_invoice")),
+            ("Ari Branch Accountant", "ps_appr_branch_accountant",
+             self.env.ref("account.group_account_manager"))))
+        refund = self.env["account.move"].with_user(billing).with_company(company).create({
+            "move_type": "out_refund", "partner_id": self.customer.id,
+            "invoice_date": fields.Date.today(),
+            "invoice_line_ids": [Command.create({
+                "name": "Goodwill", "quantity": 1.0, "price_unit": 200.0,
+                "tax_ids": [Command.clear()]})],
+        })
+        refund.with_user(billing).action_post()
+        self.assertEqual(refund.state, "draft")
+        lines = self._lines(refund)
+        self.assertIn(accountant, lines.user_id)
+        self.assertTrue(all(lines.mapped("is_fallback")))
+        refund.with_user(accountant).with_company(company).action_ps_approve()
+        self.assertEqual(refund.state, "posted")
+
     def test_policy_switched_off(self):
         (self.rule_credit_note | self.rule_credit_note_large).with_user(
             self.ps_admin).active = False

@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
@@ -20,26 +21,42 @@ class TestExpensePolicy(PsApprovalsCommon):
         self.assertTrue(sheet.expense_line_ids.ps_over_policy)
         sheet.with_user(self.employee_user).action_submit_sheet()
         self.assertEqual(sheet.ps_approval_state, "pending")
-        self.assertEqual(self._lines(sheet).user_id, self.manager_user)
+        approvers = self._lines(sheet).user_id
+        self.assertIn(self.manager_user, approvers)
+        self.assertNotIn(self.employee_user, approvers)
         # the manager's Approve on the report gives the policy approval and approves it
         sheet.with_user(self.manager_user).action_approve_expense_sheets()
         self.assertEqual(sheet.ps_approval_state, "approved")
         self.assertEqual(sheet.state, "approve")
 
-    def test_expense_officer_waits_for_manager(self):
-        """An expense officer who is not the manager cannot pass the policy: their
-        approval of the report waits for the manager's, then completes."""
+    def test_odoo_s_approvers_are_the_first_tier(self):
+        """Whoever Odoo lets approve the report decides the policy with their Approve: an
+        expense officer who is not the employee's manager included."""
         sheet = self._expense_sheet(650.0)
         sheet.with_user(self.employee_user).action_submit_sheet()
-        action = sheet.with_user(self.hr_officer).action_approve_expense_sheets()
-        self.assertIn("Max Manager", action["params"]["message"])
-        self.assertEqual(sheet.state, "submit")
-        self.assertEqual(sheet.ps_approval_deferred_user_id, self.hr_officer)
-        with self.assertRaisesRegex(UserError, "Max Manager"):
-            sheet.with_user(self.hr_officer)._do_approve()
-        self._lines(sheet, self.manager_user).with_user(self.manager_user).action_approve()
+        self.assertEqual(sheet.ps_expense_approver_ids & (
+            self.manager_user | self.hr_officer | self.employee_user),
+            self.manager_user | self.hr_officer)
+        self.assertIn(self.hr_officer, self._lines(sheet).user_id)
+        self.assertIs(sheet.with_user(self.hr_officer).action_approve_expense_sheets(), None)
         self.assertEqual(sheet.state, "approve")
-        self.assertEqual(sheet.user_id, self.manager_user)
+        self.assertEqual(sheet.ps_approval_state, "approved")
+        # someone Odoo does not let approve is refused by Odoo, as without the policy
+        other = self._expense_sheet(650.0)
+        other.with_user(self.employee_user).action_submit_sheet()
+        with self.assertRaisesRegex(UserError, "You cannot approve"):
+            other.with_user(self.salesman).action_approve_expense_sheets()
+
+    def test_team_approver_of_another_team_is_not_asked(self):
+        """A team approver is an approver of their own team's reports only, as in Odoo."""
+        other_manager = self.env["res.users"].sudo().create({
+            "name": "Olga Other Manager", "login": "ps_appr_other_manager",
+            "groups_id": [Command.set(self.env.ref(
+                "hr_expense.group_hr_expense_team_approver").ids)],
+            "company_id": self.env.company.id,
+            "company_ids": [Command.set(self.env.company.ids)]})
+        sheet = self._expense_sheet(650.0)
+        self.assertNotIn(other_manager, sheet.ps_expense_approver_ids)
 
     def test_manager_approves_from_inbox(self):
         sheet = self._expense_sheet(650.0)

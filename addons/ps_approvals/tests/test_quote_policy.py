@@ -1,5 +1,6 @@
+from odoo import Command
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import PsApprovalsCommon
 
@@ -159,6 +160,47 @@ class TestQuotePolicy(PsApprovalsCommon):
         order.order_line.with_user(self.salesman).write({"discount": 40.0})
         self.assertEqual(order.ps_approval_state, "pending", "a larger discount is approved anew")
         self.assertTrue(self._lines(order, self.sales_manager))
+
+    def test_sales_manager_tier_is_odoo_s_sales_managers(self):
+        sales_managers = self.env.ref("sales_team.group_sale_manager")
+        for rule in (self.rule_quote_policy, self.rule_quote_large):
+            self.assertEqual(rule.tier_ids.filtered(lambda t: t.step == 1).group_id,
+                             sales_managers, rule.name)
+
+    def test_nobody_but_the_requester_can_decide(self):
+        """The only sales manager of a branch confirms their own discounted quote: it is
+        held, the administrators get an exception, and Retry routes it once another
+        manager joins the branch."""
+        branch = self.env["res.company"].create({"name": "PS solo branch"})
+        # the test's own user (a sales manager) is not of the branch
+        self.env.user.company_ids -= branch
+        in_branch = {"company_id": branch.id, "company_ids": [Command.set(branch.ids)]}
+        solo = new_test_user(self.env, login="ps_appr_solo", name="Sol Solo",
+                             groups="sales_team.group_sale_manager", **in_branch)
+        administrator = new_test_user(self.env, login="ps_appr_branch_admin",
+                                      name="Bran Admin", groups="ps_base.group_ps_manager",
+                                      **in_branch)
+        order = self.env["sale.order"].with_user(solo).with_company(branch).create({
+            "partner_id": self.customer.id, "user_id": solo.id,
+            "order_line": [Command.create({"product_id": self.consulting.id,
+                                           "product_uom_qty": 2.0, "discount": 30.0})]})
+        order.with_user(solo).action_confirm()
+        self.assertEqual((order.state, order.ps_approval_state), ("draft", "pending"))
+        self.assertFalse(self._lines(order), "nobody could be found")
+        exception = self.env["ps.exception"].with_user(administrator).search([
+            ("res_model", "=", "sale.order"), ("res_id", "=", order.id),
+            ("kind", "=", "approval_unresolvable")])
+        self.assertEqual(len(exception), 1, "the administrators are told")
+        with self.assertRaises(UserError):
+            order.with_user(solo).write({"state": "sale"})
+
+        other = new_test_user(self.env, login="ps_appr_branch_mgr", name="Otto Branch",
+                              groups="sales_team.group_sale_manager", **in_branch)
+        order.ps_approval_request_ids.with_user(administrator).action_retry_step()
+        self.assertEqual(self._lines(order).user_id, other)
+        self.assertEqual(exception.state, "resolved")
+        self._lines(order).with_user(other).action_approve()
+        self.assertEqual(order.state, "sale", "confirmed in the salesperson's name")
 
     def test_policy_switched_off(self):
         self.rule_quote_policy.with_user(self.ps_admin).active = False

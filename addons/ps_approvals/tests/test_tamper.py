@@ -1,3 +1,4 @@
+from odoo import Command
 from odoo.api import call_kw
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
@@ -143,6 +144,48 @@ class TestNeutralMachinery(PsApprovalsCommon):
         copy = invoice.copy()
         self.assertEqual(copy.ps_approval_state, "not_required")
         self.assertFalse(copy.ps_approval_deferred_user_id)
+
+    def _archive_rules(self):
+        self.env["ps.approval.rule"].sudo().search([]).write({"active": False})
+
+    def test_rules_archived_orders_as_in_plain_odoo(self):
+        """Copy, import and any change of a confirmed order, as in Odoo."""
+        self._archive_rules()
+        order = self._quote(discount=40.0)
+        order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.state, "sale")
+        order.order_line.with_user(self.salesman).write({"product_uom_qty": 300.0})
+        order.with_user(self.salesman).write({"order_line": [Command.create(
+            {"product_id": self.consulting.id, "product_uom_qty": 50.0})]})
+        self.assertEqual(order.amount_untaxed, 300 * 600.0 + 50000.0)
+        self.assertFalse(order.ps_direct_change_amount)
+        copy = order.with_user(self.salesman).copy()
+        self.assertEqual((copy.state, copy.ps_approval_state), ("draft", "not_required"))
+        result = self.env["sale.order"].with_user(self.salesman).load(
+            ["partner_id/.id", "user_id/.id", "order_line/product_id/.id",
+             "order_line/product_uom_qty", "order_line/discount"],
+            [[str(self.customer.id), str(self.salesman.id), str(self.consulting.id), "5", "50"]])
+        self.assertFalse(result["messages"])
+        imported = self.env["sale.order"].browse(result["ids"])
+        imported.with_user(self.salesman).action_confirm()
+        self.assertEqual(imported.state, "sale")
+
+    def test_rules_archived_credit_note_reversal_posts_at_once(self):
+        self._archive_rules()
+        invoice = self.env["account.move"].with_user(self.billing).create({
+            "move_type": "out_invoice", "partner_id": self.customer.id,
+            "invoice_date": "2026-11-01",
+            "invoice_line_ids": [Command.create({
+                "product_id": self.consulting.id, "quantity": 1.0, "price_unit": 20000.0,
+                "tax_ids": [Command.clear()]})]})
+        invoice.with_user(self.billing).action_post()
+        reversal = self.env["account.move.reversal"].with_user(self.billing).with_context(
+            active_model="account.move", active_ids=invoice.ids).create(
+            {"journal_id": invoice.journal_id.id, "reason": "Cancelled engagement"})
+        reversal.modify_moves()
+        refund = invoice.reversal_move_ids
+        self.assertEqual((refund.state, refund.ps_approval_state), ("posted", "not_required"))
+        self.assertEqual(invoice.payment_state, "reversed")
 
 
 @tagged("post_install", "-at_install")
