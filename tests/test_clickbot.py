@@ -7,11 +7,16 @@ console error). Every list of the suite's menus gets at least one record first, 
 crashes (a field that cannot be read, a broken compute) only show with a row to render.
 """
 
+import importlib
+
 from odoo import Command
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
 ROOT_MENU = "ps_base.ps_root_menu"
+# each workflow addon may ship tests/clickbot_records.py with populate(env, admin, ps_user),
+# which gives every list of its menus a row
+SUITE_ADDONS = ("ps_staffing", "ps_billing_readiness", "ps_governance")
 CLICKBOT = (
     "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
     f".startClickEverywhere('{ROOT_MENU}', false);"
@@ -119,6 +124,15 @@ class TestClickbot(HttpCase):
             "details": "Raised by the clickbot test", "severity": "warning",
         }])
         env["ps.event"]._emit("clickbot.test", requests)
+        for addon in SUITE_ADDONS:
+            name = f"odoo.addons.{addon}.tests.clickbot_records"
+            try:
+                records = importlib.import_module(name)
+            except ModuleNotFoundError as error:
+                if error.name != name:
+                    raise
+                continue
+            records.populate(env, cls.admin, cls.ps_user)
         env["ps.audit.log"]._flush_buffer()
         env.flush_all()
 
