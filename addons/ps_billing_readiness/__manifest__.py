@@ -9,8 +9,15 @@
         "ps_base",
         "sale_timesheet",
         "hr_expense",
+        "sale_expense",
     ],
-    "data": [],
+    "data": [
+        "security/ir.model.access.csv",
+        "wizards/ps_timesheet_reject_wizard_views.xml",
+        "views/account_analytic_line_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/ps_billing_readiness_menus.xml",
+    ],
     "installable": True,
     "application": False,
 }

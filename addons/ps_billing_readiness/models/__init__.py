@@ -1,1 +1,4 @@
 from . import account_analytic_line
+from . import account_move_line
+from . import res_config_settings
+from . import sale_order_line

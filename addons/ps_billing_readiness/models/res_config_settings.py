@@ -1,0 +1,55 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    ps_approved_time_only = fields.Boolean(
+        "Only Approved Time Is Billable",
+        config_parameter="ps_billing_readiness.approved_time_only",
+        help="Delivered quantities of orders invoiced on timesheets count approved "
+             "timesheets only (off: every timesheet counts, as in plain Odoo)")
+    ps_price_tolerance = fields.Float(
+        "Price Tolerance (%)", default=10.0,
+        config_parameter="ps_billing_readiness.price_tolerance",
+        help="An order line priced further than this from the customer's pricelist blocks "
+             "invoicing")
+    ps_release_amount = fields.Float(
+        "Invoice Release Above", default=10000.0,
+        config_parameter="ps_billing_readiness.release_amount",
+        help="Customer invoices above this total (company currency) need release approval")
+    ps_release_margin_floor = fields.Float(
+        "Invoice Margin Floor (%)", default=20.0,
+        config_parameter="ps_billing_readiness.release_margin_floor",
+        help="Customer invoices with a margin on cost below this need release approval")
+    ps_expected_weekly_hours = fields.Float(
+        "Expected Hours per Week", default=40.0,
+        config_parameter="ps_billing_readiness.expected_weekly_hours")
+    ps_missing_time_ratio = fields.Float(
+        "Missing Time Below (%)", default=80.0,
+        config_parameter="ps_billing_readiness.missing_time_ratio",
+        help="An employee who logged less than this share of the expected hours last "
+             "week gets a reminder; two weeks in a row, their manager too")
+    ps_stale_wip_days = fields.Integer(
+        "Stale WIP After (days)", default=30,
+        config_parameter="ps_billing_readiness.stale_wip_days",
+        help="Approved time not invoiced after this many days is reported")
+    ps_expiry_notice_days = fields.Integer(
+        "PO / Contract Expiry Notice (days)", default=14,
+        config_parameter="ps_billing_readiness.expiry_notice_days")
+
+    @api.constrains("ps_price_tolerance", "ps_release_amount", "ps_release_margin_floor",
+                    "ps_expected_weekly_hours", "ps_missing_time_ratio", "ps_stale_wip_days",
+                    "ps_expiry_notice_days")
+    def _check_ps_billing_settings(self):
+        for settings in self:
+            if min(settings.ps_price_tolerance, settings.ps_release_amount,
+                   settings.ps_expected_weekly_hours, settings.ps_missing_time_ratio) < 0 \
+                    or settings.ps_stale_wip_days < 1 or settings.ps_expiry_notice_days < 0:
+                raise ValidationError(self.env._(
+                    "Billing thresholds cannot be negative, and stale WIP needs at least one "
+                    "day."))
+            if not 0 <= settings.ps_release_margin_floor <= 100:
+                raise ValidationError(self.env._(
+                    "The invoice margin floor is a percentage between 0 and 100."))
