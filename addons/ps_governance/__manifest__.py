@@ -4,11 +4,22 @@
     "version": "18.0.1.0.0",
     "category": "Services/Professional Services",
     "author": "PS Suite",
+    "website": "https://github.com/ps-suite/ps-suite",
     "license": "LGPL-3",
     "depends": [
         "ps_base",
     ],
-    "data": [],
+    "external_dependencies": {"python": ["requests"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "security/ps_governance_security.xml",
+        "data/ir_cron_data.xml",
+        "views/ps_webhook_endpoint_views.xml",
+        "views/ps_webhook_delivery_views.xml",
+        "views/res_config_settings_views.xml",
+        "views/ps_governance_menus.xml",
+    ],
+    "demo": ["demo/ps_governance_demo.xml"],
     "installable": True,
     "application": False,
 }

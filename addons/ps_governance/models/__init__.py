@@ -1,1 +1,5 @@
 # Models of this addon are imported here, one module per model.
+from . import ps_event
+from . import ps_webhook_endpoint
+from . import ps_webhook_delivery
+from . import res_config_settings

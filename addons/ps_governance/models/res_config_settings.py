@@ -1,0 +1,52 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+
+class ResConfigSettings(models.TransientModel):
+    _inherit = "res.config.settings"
+
+    ps_webhook_block_private = fields.Boolean(
+        "Refuse Private Webhook Addresses", config_parameter="ps_governance.webhook_block_private",
+        help="Refuse webhook URLs on loopback, private and link-local addresses (production)")
+    ps_webhook_timeout = fields.Float(
+        "Default Webhook Timeout (s)", default=10.0,
+        config_parameter="ps_governance.webhook_timeout")
+    ps_webhook_max_attempts = fields.Integer(
+        "Default Delivery Attempts", default=8,
+        config_parameter="ps_governance.webhook_max_attempts")
+    ps_webhook_backoff = fields.Integer(
+        "Default Backoff Base (s)", default=120, config_parameter="ps_governance.webhook_backoff")
+    ps_webhook_batch_size = fields.Integer(
+        "Deliveries per Batch", default=200, config_parameter="ps_governance.webhook_batch_size")
+    ps_webhook_workers = fields.Integer(
+        "Parallel Requests", default=8, config_parameter="ps_governance.webhook_workers")
+    ps_inbound_replay_window = fields.Integer(
+        "Inbound Replay Window (s)", default=300,
+        config_parameter="ps_governance.inbound_replay_window")
+    ps_exception_aging_days = fields.Integer(
+        "Exception Aging Alert (days)", default=3,
+        config_parameter="ps_governance.exception_aging_days")
+    ps_audit_verify_batch = fields.Integer(
+        "Audit Verification Batch", default=5000,
+        config_parameter="ps_governance.audit_verify_batch")
+
+    @api.constrains("ps_webhook_timeout", "ps_webhook_max_attempts", "ps_webhook_backoff",
+                    "ps_webhook_batch_size", "ps_webhook_workers", "ps_inbound_replay_window",
+                    "ps_exception_aging_days", "ps_audit_verify_batch")
+    def _check_ps_governance_thresholds(self):
+        for settings in self:
+            if settings.ps_webhook_timeout <= 0:
+                raise ValidationError(self.env._(
+                    "Webhook requests need a timeout of more than 0 seconds (e.g. 10)."))
+            positive = {
+                "ps_webhook_max_attempts": self.env._("Default delivery attempts"),
+                "ps_webhook_backoff": self.env._("Default backoff base"),
+                "ps_webhook_batch_size": self.env._("Deliveries per batch"),
+                "ps_webhook_workers": self.env._("Parallel requests"),
+                "ps_inbound_replay_window": self.env._("Inbound replay window"),
+                "ps_exception_aging_days": self.env._("Exception aging alert"),
+                "ps_audit_verify_batch": self.env._("Audit verification batch"),
+            }
+            for fname, label in positive.items():
+                if settings[fname] < 1:
+                    raise ValidationError(self.env._("%s must be at least 1.", label))
