@@ -3,3 +3,5 @@ from . import ps_event
 from . import ps_webhook_endpoint
 from . import ps_webhook_delivery
 from . import res_config_settings
+from . import ps_webhook_caller
+from . import ps_exception

@@ -1,2 +1,3 @@
 from . import test_install
 from . import test_webhook_outbound
+from . import test_webhook_inbound
