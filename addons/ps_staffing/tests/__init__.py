@@ -1,3 +1,6 @@
 from . import test_install
 from . import test_allocation
 from . import test_ranking
+from . import test_sweeps
+from . import test_security
+from . import test_utilization
