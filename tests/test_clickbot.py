@@ -117,6 +117,14 @@ class TestClickbot(HttpCase):
         env["ps.kickoff.exception"].create({
             "handoff_id": project_order.ps_handoff_id.id, "reason": "Workshop booked",
         })
+        # Capacity demand: an opportunity of the service line past the probability
+        template = env["ps.handoff.template"].search([("name", "=", "Clickbot service line")])
+        template.staffing_ids = [Command.create({"role": "Clickbot consultant",
+                                                 "hours_per_week": 20, "weeks": 4})]
+        env["crm.lead"].create({
+            "name": "Clickbot opportunity", "type": "opportunity", "probability": 95,
+            "partner_id": customer.id, "ps_handoff_template_id": template.id,
+        })
 
         # Oversight: an exception, a business event; audit entries come with the above.
         env["ps.exception"]._raise_exceptions([{

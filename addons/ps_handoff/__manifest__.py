@@ -12,6 +12,7 @@
         "ps_base",
         "sale_project",
         "sale_crm",
+        "base_automation",
     ],
     "data": [
         "security/ir.model.access.csv",
@@ -21,6 +22,8 @@
         "data/ps_handoff_data.xml",
         "data/ir_cron_data.xml",
         "views/ps_handoff_views.xml",
+        "views/ps_capacity_need_views.xml",
+        "data/base_automation_data.xml",
         "views/res_config_settings_views.xml",
         "views/ps_handoff_menus.xml",
     ],

@@ -3,7 +3,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
-from .ps_handoff_template import CHECKLIST_FIELDS, PRICING_MODELS, ROLES
+from .ps_handoff_template import PRICING_MODELS, ROLES
 
 HANDOFF_STATES = [("open", "Collecting"), ("complete", "Ready to Start"),
                   ("started", "Started")]
@@ -138,21 +138,19 @@ class PsHandoff(models.Model):
         return result
 
     def _update_state(self):
-        """Open ↔ complete from the checklist; on completion, the kickoff."""
-        completed = self.browse()
+        """Open ↔ complete from the checklist. Becoming complete starts the kickoff
+        through the automation rule "Handoff ready" (data/base_automation_data.xml), which
+        an administrator can see and switch off."""
         for handoff in self.filtered(lambda h: h.state in ("open", "complete")):
             state = "complete" if not handoff._missing_items() else "open"
             if state != handoff.state:
                 handoff.sudo().write({"state": state})
-                if state == "complete":
-                    completed |= handoff
-        if completed:
-            completed._on_complete()
 
     def _on_complete(self):
-        """The kickoff: a meeting activity for the delivery lead, staffing needs handed
-        to staffing (``_ps_staffing_needs``, a hook a staffing bridge fills), a business
-        event for outside tools."""
+        """The kickoff, run by the automation rule "Handoff ready": a meeting activity
+        for the delivery lead, staffing needs handed to staffing (``_ps_staffing_needs``,
+        a hook a staffing bridge fills), a business event for outside tools."""
+        self = self.sudo().filtered(lambda h: h.state == "complete")
         meeting = self.env.ref("ps_handoff.mail_activity_type_kickoff", raise_if_not_found=False)
         for handoff in self:
             lead = handoff.project_manager_id or handoff.user_id
@@ -208,6 +206,37 @@ class PsHandoff(models.Model):
         if task_vals:
             Task.create(task_vals)
         self._update_state()
+
+    def _ps_remind_missing_items(self):
+        """Server action "Remind owners of missing items": one to-do per owner of what
+        each handoff still misses, not twice while the previous one is open."""
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        model_id = self.env["ir.model"]._get_id(self._name)
+        open_reminders = {
+            (activity.res_id, activity.user_id.id) for activity in self.env["mail.activity"]
+            .sudo().search([("res_model", "=", self._name), ("res_id", "in", self.ids),
+                            ("activity_type_id", "=", todo.id),
+                            ("summary", "=like", "Missing for %")])}
+        vals_list = []
+        for handoff in self.filtered(lambda h: h.state == "open"):
+            owners = {"project_manager": handoff.project_manager_id or handoff.user_id,
+                      "account_owner": handoff.user_id}
+            per_owner = {}
+            for item in handoff._missing_items():
+                owner = owners[item.responsible]
+                if owner:
+                    per_owner.setdefault(owner, []).append(item._label())
+            for owner, labels in per_owner.items():
+                if (handoff.id, owner.id) in open_reminders:
+                    continue
+                vals_list.append({
+                    "res_model_id": model_id, "res_id": handoff.id,
+                    "activity_type_id": todo.id, "user_id": owner.id,
+                    "summary": f"Missing for {handoff.name}",
+                    "note": ", ".join(labels)})
+        # sudo: the project manager reminds the account owner too
+        self.env["mail.activity"].sudo().create(vals_list)
+        return len(vals_list)
 
     # ------------------------------------------------------------------
     def action_open_project(self):

@@ -53,6 +53,10 @@ class PsHandoffTemplate(models.Model):
                                copy=True)
     task_ids = fields.One2many("ps.handoff.template.task", "template_id", "Kickoff Tasks",
                                copy=True)
+    staffing_ids = fields.One2many(
+        "ps.handoff.template.staffing", "template_id", "Usual Roles", copy=True,
+        help="Roles an opportunity of this service line needs; past the probability of "
+             "Settings they show as provisional capacity demand")
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -36,6 +36,12 @@ class SaleOrder(models.Model):
             })
         handoffs = self.env["ps.handoff"].sudo().create(vals_list)
         handoffs._kickoff_project()
+        # the opportunity's provisional demand is now the project's
+        needs = self.env["ps.capacity.need"].sudo().search([
+            ("lead_id", "in", orders.opportunity_id.ids), ("state", "!=", "confirmed")])
+        for handoff in handoffs.filtered("opportunity_id"):
+            needs.filtered(lambda n, h=handoff: n.lead_id == h.opportunity_id).write(
+                {"state": "confirmed", "handoff_id": handoff.id})
         return handoffs
 
     def _ps_handoff_template(self, templates):
