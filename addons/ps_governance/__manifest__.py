@@ -15,6 +15,8 @@
         "security/ps_governance_security.xml",
         "data/ir_cron_data.xml",
         "data/ps_webhook_action_data.xml",
+        "data/ps_kpi_definition_data.xml",
+        "views/ps_kpi_views.xml",
         "views/ps_webhook_endpoint_views.xml",
         "views/ps_webhook_delivery_views.xml",
         "views/ps_webhook_caller_views.xml",

@@ -5,3 +5,5 @@ from . import ps_webhook_delivery
 from . import res_config_settings
 from . import ps_webhook_caller
 from . import ps_exception
+from . import ps_kpi_definition
+from . import ps_kpi_value
