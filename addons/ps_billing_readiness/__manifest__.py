@@ -13,8 +13,13 @@
     ],
     "data": [
         "security/ir.model.access.csv",
+        "security/ps_billing_readiness_security.xml",
+        "data/ir_cron_data.xml",
         "wizards/ps_timesheet_reject_wizard_views.xml",
+        "wizards/ps_billing_override_wizard_views.xml",
         "views/account_analytic_line_views.xml",
+        "views/ps_billing_readiness_views.xml",
+        "views/sale_order_views.xml",
         "views/res_config_settings_views.xml",
         "views/ps_billing_readiness_menus.xml",
     ],
