@@ -4,3 +4,4 @@ from . import test_ranking
 from . import test_sweeps
 from . import test_security
 from . import test_utilization
+from . import test_settings
