@@ -8,8 +8,9 @@ class CrmLead(models.Model):
         "ps.handoff.template", "Service Line", tracking=True,
         help="The service line the deal would be delivered by: past the probability of "
              "Settings, its roles become provisional capacity needs")
-    ps_capacity_need_ids = fields.One2many("ps.capacity.need", "lead_id",
-                                           "Capacity Needs", readonly=True)
+    ps_capacity_need_ids = fields.One2many(
+        "ps.capacity.need", "lead_id", "Capacity Needs", readonly=True,
+        groups="ps_base.group_ps_project_manager,ps_base.group_ps_resource_manager")
 
     def _ps_sync_capacity_needs(self):
         """Keep each opportunity's provisional needs in line with its probability, its

@@ -13,7 +13,8 @@ class ProjectProjectStage(models.Model):
 class ProjectProject(models.Model):
     _inherit = "project.project"
 
-    ps_handoff_ids = fields.One2many("ps.handoff", "project_id", "Handoffs")
+    ps_handoff_ids = fields.One2many("ps.handoff", "project_id", "Handoffs",
+                                     groups="ps_base.group_ps_user")
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -4,7 +4,10 @@ from odoo import fields, models
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
-    ps_handoff_id = fields.One2many("ps.handoff", "order_id", "Handoff", readonly=True)
+    # groups: reading an order never needs rights on delivery records (Odoo's sales
+    # managers without a PS group read every field of their orders)
+    ps_handoff_id = fields.One2many("ps.handoff", "order_id", "Handoff", readonly=True,
+                                    groups="ps_base.group_ps_user")
 
     def _action_confirm(self):
         result = super()._action_confirm()

@@ -110,6 +110,27 @@ class TestCapacityDemand(HandoffCommon):
 @tagged("post_install", "-at_install")
 class TestHandoffAutomations(HandoffCommon):
 
+    def test_odoo_users_without_a_ps_group_read_everything_they_did(self):
+        """Odoo's sales manager, project manager and salesman, in no group of the suite,
+        read every field of an order, its project and its opportunity (Odoo's own
+        test_access_sales_manager reads them all)."""
+        order, handoff = self._confirmed()
+        lead = self.env["crm.lead"].create({
+            "name": "Plain opportunity", "type": "opportunity", "probability": 90,
+            "ps_handoff_template_id": self.template.id})
+        order.opportunity_id = lead
+        sales_manager = new_test_user(self.env, login="ho_plain_sales_manager",
+                                      groups="sales_team.group_sale_manager")
+        project_manager = new_test_user(self.env, login="ho_plain_project_manager",
+                                        groups="project.group_project_manager")
+        for user, records in ((sales_manager, [order, lead]),
+                              (project_manager, [handoff.project_id])):
+            for record in records:
+                values = record.with_user(user).read()[0]
+                self.assertNotIn("ps_handoff_id", values)
+                self.assertNotIn("ps_handoff_ids", values)
+                self.assertNotIn("ps_capacity_need_ids", values)
+
     def test_kickoff_runs_through_the_visible_automation_rule(self):
         rule = self.env.ref("ps_handoff.automation_handoff_kickoff")
         self.assertTrue(rule.active)
