@@ -260,6 +260,9 @@ class PsWebhookDelivery(models.Model):
         self._update_event_states()
         if dead:
             dead._raise_dead_letters()
+        sent = [row[0] for row in rows if row[1] == "sent"]
+        if sent:
+            self.browse(sent)._resolve_dead_letters()
 
     def _update_event_states(self):
         """An event is delivered when all its deliveries are, dead when one is dead,
@@ -280,6 +283,15 @@ class PsWebhookDelivery(models.Model):
                      FROM ps_webhook_delivery WHERE event_id IN %s GROUP BY event_id) s
                WHERE e.id = s.event_id""", tuple(events.ids)))
         events.invalidate_recordset(["state", "attempts", "last_error", "next_attempt"])
+
+    def _resolve_dead_letters(self):
+        """A dead letter redelivered with success closes its exception."""
+        exceptions = self.env["ps.exception"].sudo().search([
+            ("key", "in", [f"webhook_dead_letter:{delivery_id}" for delivery_id in self.ids]),
+            ("state", "in", ("new", "in_progress"))])
+        if exceptions:
+            exceptions.write({"state": "resolved", "resolved_date": fields.Datetime.now(),
+                              "resolution": self.env._("Delivered on a later attempt.")})
 
     def _raise_dead_letters(self):
         self.env["ps.exception"]._raise_exceptions([{
