@@ -209,6 +209,14 @@ class PsStaffingAllocation(models.Model):
                 "Reset to Draft)."))
         return super().write(vals)
 
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_booked(self):
+        booked = self.filtered(lambda a: a.state in BOOKED_STATES)
+        if booked:
+            raise UserError(self.env._(
+                "Booked allocations are the staffing history: cancel them instead of "
+                "deleting them (%s).", ", ".join(booked.mapped("display_name"))))
+
     # ------------------------------------------------------------------
     # Actions
     # ------------------------------------------------------------------

@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import new_test_user, tagged
 
 from .common import MONDAY, StaffingCommon
@@ -62,6 +62,8 @@ class TestStaffingSecurity(StaffingCommon):
         rm_allocations = self.env["ps.staffing.allocation"].with_user(self.rm).search([])
         self.assertIn(self.others, rm_allocations)
         self.others.with_user(self.rm).write({"hourly_rate": 125.0})
+        with self.assertRaises(UserError):
+            self.others.with_user(self.rm).unlink()
 
     def test_consultant_utilization_is_their_own(self):
         rows = self.env["ps.staffing.utilization"].with_user(self.consultant).search([])
