@@ -46,7 +46,8 @@ class TestClickbot(HttpCase):
         ])
 
         # Internal requests of each user, approved by the other one: a pending line in both
-        # inboxes (My Approvals), an approval request each (Oversight > Approval Requests).
+        # inboxes (Approvals > My Approvals), an approval request each (Approvals > All Approval
+        # Requests).
         approvers = env["res.groups"].create({
             "name": "Clickbot approvers", "users": [Command.set(users.ids)],
         })
@@ -194,6 +195,6 @@ class TestClickbot(HttpCase):
     def test_clickbot_as_ps_user(self):
         self._assert_every_list_has_a_record(self.ps_user)
         names = self._suite_actions(self.ps_user)
-        self.assertIn("Professional Services / My Approvals", names)
+        self.assertIn("Professional Services / Approvals / My Approvals", names)
         self.assertNotIn("Professional Services / Oversight / Exceptions", names)
         self._click_everywhere(self.ps_user.login)

@@ -13,8 +13,13 @@ registry.category("web_tour.tours").add("ps_approvals_approve_quote_from_inbox",
             run: "click",
         },
         {
+            content: "Open the Approvals section",
+            trigger: '.o_menu_sections [data-menu-xmlid="ps_base.ps_approvals_section_menu"]',
+            run: "click",
+        },
+        {
             content: "Open My Approvals",
-            trigger: '.o_menu_sections [data-menu-xmlid="ps_base.ps_approval_line_menu_my"]',
+            trigger: '.o-dropdown-item[data-menu-xmlid="ps_base.ps_approval_line_menu_my"]',
             run: "click",
         },
         {
@@ -42,8 +47,13 @@ registry.category("web_tour.tours").add("ps_approvals_documents", {
             run: "click",
         },
         {
+            content: "Open the Approvals section",
+            trigger: '.o_menu_sections [data-menu-xmlid="ps_base.ps_approvals_section_menu"]',
+            run: "click",
+        },
+        {
             content: "Open the change orders",
-            trigger: '.o_menu_sections [data-menu-xmlid="ps_approvals.ps_change_order_menu"]',
+            trigger: '.o-dropdown-item[data-menu-xmlid="ps_approvals.ps_change_order_menu"]',
             run: "click",
         },
         {
@@ -71,8 +81,13 @@ registry.category("web_tour.tours").add("ps_approvals_documents", {
             trigger: ".o_form_view .o_field_widget[name=ps_change_order_count]",
         },
         {
+            content: "Open the Approvals section",
+            trigger: '.o_menu_sections [data-menu-xmlid="ps_base.ps_approvals_section_menu"]',
+            run: "click",
+        },
+        {
             content: "Open the budget changes",
-            trigger: '.o_menu_sections [data-menu-xmlid="ps_approvals.ps_budget_change_menu"]',
+            trigger: '.o-dropdown-item[data-menu-xmlid="ps_approvals.ps_budget_change_menu"]',
             run: "click",
         },
         {

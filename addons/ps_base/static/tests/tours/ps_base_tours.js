@@ -13,8 +13,13 @@ registry.category("web_tour.tours").add("ps_base_submit_request", {
             run: "click",
         },
         {
+            content: "Open the Approvals section",
+            trigger: '.o_menu_sections [data-menu-xmlid="ps_base.ps_approvals_section_menu"]',
+            run: "click",
+        },
+        {
             content: "Open Internal Requests",
-            trigger: '.o_menu_sections [data-menu-xmlid="ps_base.ps_request_menu"]',
+            trigger: '.o-dropdown-item[data-menu-xmlid="ps_base.ps_request_menu"]',
             run: "click",
         },
         {
@@ -51,8 +56,13 @@ registry.category("web_tour.tours").add("ps_base_approve_from_inbox", {
             run: "click",
         },
         {
+            content: "Open the Approvals section",
+            trigger: '.o_menu_sections [data-menu-xmlid="ps_base.ps_approvals_section_menu"]',
+            run: "click",
+        },
+        {
             content: "Open My Approvals",
-            trigger: '.o_menu_sections [data-menu-xmlid="ps_base.ps_approval_line_menu_my"]',
+            trigger: '.o-dropdown-item[data-menu-xmlid="ps_base.ps_approval_line_menu_my"]',
             run: "click",
         },
         {
