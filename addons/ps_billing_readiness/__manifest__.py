@@ -15,6 +15,7 @@
         "security/ir.model.access.csv",
         "security/ps_billing_readiness_security.xml",
         "data/ir_cron_data.xml",
+        "data/ps_approval_rule_data.xml",
         "wizards/ps_timesheet_reject_wizard_views.xml",
         "wizards/ps_billing_override_wizard_views.xml",
         "views/account_analytic_line_views.xml",
