@@ -29,6 +29,13 @@ def sign(secret, timestamp, body):
     return hmac.new((secret or "").encode(), message, hashlib.sha256).hexdigest()
 
 
+def values_sql(row_template, rows):
+    """``VALUES`` rows as one SQL object: the same placeholder template for each row
+    (a constant string), the values as parameters. One SQL per row would cost more than
+    the query for a thousand rows."""
+    return SQL(", ".join([row_template] * len(rows)), *[value for row in rows for value in row])
+
+
 class PsWebhookDelivery(models.Model):
     """One event to one endpoint: sent, retried with exponential backoff, or dead-lettered.
 
@@ -138,7 +145,7 @@ class PsWebhookDelivery(models.Model):
                    FROM (VALUES %s) AS v(endpoint_id, event_id, company_id, event_date)
                    ON CONFLICT (endpoint_id, event_id) DO NOTHING""",
                 now, self.env.uid, now, self.env.uid, now,
-                SQL(", ").join(SQL("(%s, %s, %s, %s::timestamp)", *row) for row in rows)))
+                values_sql("(%s, %s, %s, %s::timestamp)", rows)))
         cr.execute(SQL("UPDATE ps_event SET ps_dispatched = TRUE WHERE id IN %s",
                        tuple(event_id for event_id, *_rest in events)))
         if skipped:
@@ -254,8 +261,8 @@ class PsWebhookDelivery(models.Model):
                                      sent_at, lag)
                WHERE d.id = v.id""",
             now, self.env.uid,
-            SQL(", ").join(SQL("(%s, %s, %s, %s::timestamp, %s, %s::integer, %s::timestamp, "
-                               "%s::float)", *row) for row in rows)))
+            values_sql("(%s, %s, %s, %s::timestamp, %s, %s::integer, %s::timestamp, %s::float)",
+                       rows)))
         self.invalidate_recordset()
         self._update_event_states()
         if dead:
