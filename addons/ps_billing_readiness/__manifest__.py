@@ -14,6 +14,7 @@
     "data": [
         "security/ir.model.access.csv",
         "security/ps_billing_readiness_security.xml",
+        "data/mail_activity_type_data.xml",
         "data/ir_cron_data.xml",
         "data/ps_approval_rule_data.xml",
         "wizards/ps_timesheet_reject_wizard_views.xml",
@@ -21,6 +22,7 @@
         "views/account_analytic_line_views.xml",
         "views/ps_billing_readiness_views.xml",
         "views/sale_order_views.xml",
+        "views/ps_billing_advisory_views.xml",
         "views/res_config_settings_views.xml",
         "views/ps_billing_readiness_menus.xml",
     ],
