@@ -8,3 +8,4 @@ from . import ps_kpi_definition
 from . import ps_kpi_value
 from . import ps_audit_verification
 from . import res_config_settings
+from . import ps_advisor

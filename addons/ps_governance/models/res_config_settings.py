@@ -30,6 +30,25 @@ class ResConfigSettings(models.TransientModel):
         "Audit Verification Batch", default=5000,
         config_parameter="ps_governance.audit_verify_batch")
 
+    ps_advisor_zscore = fields.Float(
+        "Anomaly Threshold (z)", default=3.0, config_parameter="ps_governance.advisor_zscore",
+        help="A KPI's latest week is an anomaly this many standard deviations from its "
+             "history")
+    ps_advisor_min_weeks = fields.Integer(
+        "Anomaly History (weeks)", default=4, config_parameter="ps_governance.advisor_min_weeks")
+    ps_ai_enabled = fields.Boolean(
+        "External AI Advisor", config_parameter="ps_governance.ai_enabled",
+        help="Off by default: nothing leaves the database")
+    ps_ai_base_url = fields.Char("AI Service URL", config_parameter="ps_governance.ai_base_url",
+                                 help="OpenAI-compatible, e.g. https://api.openai.com/v1")
+    ps_ai_model = fields.Char("AI Model", default="gpt-4o-mini",
+                              config_parameter="ps_governance.ai_model")
+    ps_ai_api_key = fields.Char("AI API Key", config_parameter="ps_governance.ai_api_key")
+    ps_ai_allowed_fields = fields.Char(
+        "Fields That May Leave", config_parameter="ps_governance.ai_allowed_fields",
+        default="ps.kpi.value.value,ps.kpi.value.period_start,ps.kpi.value.definition_id",
+        help="Comma-separated model.field list: only these are sent to the AI service")
+
     @api.constrains("ps_webhook_timeout", "ps_webhook_max_attempts", "ps_webhook_backoff",
                     "ps_webhook_batch_size", "ps_webhook_workers", "ps_inbound_replay_window",
                     "ps_exception_aging_days", "ps_audit_verify_batch")
@@ -47,6 +66,10 @@ class ResConfigSettings(models.TransientModel):
                 "ps_exception_aging_days": self.env._("Exception aging alert"),
                 "ps_audit_verify_batch": self.env._("Audit verification batch"),
             }
+            if settings.ps_advisor_zscore <= 0 or settings.ps_advisor_min_weeks < 2:
+                raise ValidationError(self.env._(
+                    "The anomaly threshold must be positive and the history at least 2 "
+                    "weeks."))
             for fname, label in positive.items():
                 if settings[fname] < 1:
                     raise ValidationError(self.env._("%s must be at least 1.", label))

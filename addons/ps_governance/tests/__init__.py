@@ -4,3 +4,4 @@ from . import test_webhook_inbound
 from . import test_scorecard
 from . import test_exception_queue
 from . import test_audit_governance
+from . import test_advisory

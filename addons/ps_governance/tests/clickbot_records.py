@@ -32,3 +32,9 @@ def populate(env, admin, ps_user):
             "company_id": admin.company_id.id, "value": 1, "target": definition.target,
             "unit": "count", "status": "green", "is_latest": True})
     env["ps.audit.verification"]._ps_verify("manual")
+    value = env["ps.kpi.value"].search([], limit=1)
+    env["ps.advisory"].create({
+        "advisor_id": env.ref("ps_governance.ps_advisor_zscore").id, "key": "clickbot",
+        "name": "Clickbot: a KPI is unusually high", "body": "Constructed for the clickbot.",
+        "score": 3.5, "severity": "warning", "res_model": "ps.kpi.value", "res_id": value.id,
+        "inputs": f'["ps.kpi.value,{value.id}"]', "company_id": admin.company_id.id})
