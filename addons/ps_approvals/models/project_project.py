@@ -12,7 +12,10 @@ class ProjectProject(models.Model):
     ps_budget_amount = fields.Monetary(
         "Budget", compute="_compute_ps_budget_amount", store=True,
         help="Original budget plus the applied budget changes")
-    ps_budget_change_ids = fields.One2many("ps.budget.change", "project_id", "Budget Changes")
+    # groups: every internal user reads projects; budget changes are for project managers
+    ps_budget_change_ids = fields.One2many(
+        "ps.budget.change", "project_id", "Budget Changes",
+        groups="ps_base.group_ps_user,project.group_project_manager")
     ps_budget_change_count = fields.Integer(compute="_compute_ps_budget_change_count")
 
     @api.depends("ps_original_budget", "ps_budget_change_ids.state",
@@ -24,7 +27,8 @@ class ProjectProject(models.Model):
                 + sum(applied.mapped("amount_delta"))
 
     def _compute_ps_budget_change_count(self):
-        counts = dict(self.env["ps.budget.change"]._read_group(
+        # sudo: a count, shown to whoever reads the project
+        counts = dict(self.env["ps.budget.change"].sudo()._read_group(
             [("project_id", "in", self.ids)], ["project_id"], ["__count"]))
         for project in self:
             project.ps_budget_change_count = counts.get(project, 0)

@@ -73,7 +73,9 @@ class SaleOrder(models.Model):
         search="_search_ps_quote_policy_breach",
         help="A line's discount is above the discount threshold of Settings, or the margin "
              "on cost is below the margin floor of Settings")
-    ps_change_order_ids = fields.One2many("ps.change.order", "order_id", "Change Orders")
+    ps_change_order_ids = fields.One2many(
+        "ps.change.order", "order_id", "Change Orders",
+        groups="ps_base.group_ps_user,sales_team.group_sale_salesman")
     ps_change_order_count = fields.Integer(compute="_compute_ps_change_order_count")
     ps_direct_change_amount = fields.Float(
         "Direct Changes", readonly=True, copy=False, digits="Account",
@@ -139,7 +141,8 @@ class SaleOrder(models.Model):
         return domain if (operator == "=") == value else ["!", *domain]
 
     def _compute_ps_change_order_count(self):
-        counts = dict(self.env["ps.change.order"]._read_group(
+        # sudo: a count, shown to whoever reads the order
+        counts = dict(self.env["ps.change.order"].sudo()._read_group(
             [("order_id", "in", self.ids)], ["order_id"], ["__count"]))
         for order in self:
             order.ps_change_order_count = counts.get(order, 0)
