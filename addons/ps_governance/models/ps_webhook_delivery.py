@@ -21,6 +21,7 @@ DELIVERY_STATES = [("pending", "Pending"), ("sent", "Delivered"), ("failed", "Fa
 PAYLOAD_VERSION = 1
 MAX_ERROR = 500
 USER_AGENT = "PS-Suite-Webhook/1"
+POSTPONED = object()  # outcome of a delivery not attempted: its endpoint is unreachable
 
 
 def sign(secret, timestamp, body):
@@ -187,7 +188,10 @@ class PsWebhookDelivery(models.Model):
 
     def _send(self):
         """POST each delivery (a few at a time: the work is waiting on the network), then
-        record every outcome in one statement."""
+        record every outcome in one statement. An endpoint that cannot be reached (refused
+        connection, timeout) is not tried again in the same batch: its other deliveries are
+        postponed by its backoff base without counting an attempt, so a receiver that is
+        down costs one timeout per batch, not one per delivery."""
         if not self:
             return
         jobs = []
@@ -195,7 +199,8 @@ class PsWebhookDelivery(models.Model):
             endpoint = delivery.endpoint_id
             jobs.append({"id": delivery.id, "url": endpoint.url, "secret": endpoint.secret,
                          "timeout": endpoint.timeout, "body": delivery._payload(),
-                         "key": delivery.idempotency_key, "endpoint": endpoint})
+                         "key": delivery.idempotency_key, "endpoint": endpoint,
+                         "endpoint_id": endpoint.id})
         refused = {}
         for job in jobs:
             try:
@@ -203,10 +208,13 @@ class PsWebhookDelivery(models.Model):
             except ValidationError as error:
                 refused[job["id"]] = str(error)
         workers = max(1, min(int(get_param(self.env, "webhook_workers", 8)), len(jobs)))
+        unreachable = set()     # endpoint ids; shared by the threads (set.add is atomic)
         with requests.Session() as session:
             def post(job):
                 if job["id"] in refused:
                     return job["id"], None, refused[job["id"]]
+                if job["endpoint_id"] in unreachable:
+                    return job["id"], None, POSTPONED
                 timestamp = str(int(time.time()))
                 headers = {
                     "Content-Type": "application/json", "User-Agent": USER_AGENT,
@@ -217,6 +225,9 @@ class PsWebhookDelivery(models.Model):
                 try:
                     response = session.post(job["url"], data=job["body"], headers=headers,
                                             timeout=job["timeout"], allow_redirects=False)
+                except (requests.ConnectionError, requests.Timeout) as error:
+                    unreachable.add(job["endpoint_id"])
+                    return job["id"], None, f"{type(error).__name__}: {error}"
                 except requests.RequestException as error:
                     return job["id"], None, f"{type(error).__name__}: {error}"
                 if 200 <= response.status_code < 300:
@@ -241,7 +252,12 @@ class PsWebhookDelivery(models.Model):
             code, error = outcomes[delivery.id]
             attempts = delivery.attempts + 1
             endpoint = delivery.endpoint_id
-            if error is None:
+            if error is POSTPONED:
+                rows.append((delivery.id, delivery.state, delivery.attempts,
+                             now + timedelta(seconds=endpoint.backoff_base),
+                             self.env._("Not attempted: the endpoint could not be reached "
+                                        "earlier in the same batch."), None, None, None))
+            elif error is None:
                 lag = (now - delivery.event_date).total_seconds() if delivery.event_date else 0
                 rows.append((delivery.id, "sent", attempts, None, None, code, now, lag))
             elif attempts >= endpoint.max_attempts:

@@ -1,6 +1,18 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 
+# settings whose changes enter the audit trail (the AI key's value is never logged)
+AUDITED_PARAMS = {
+    "ps_governance.webhook_block_private": "Refuse private webhook addresses",
+    "ps_governance.inbound_replay_window": "Inbound replay window",
+    "ps_governance.webhook_max_attempts": "Default delivery attempts",
+    "ps_governance.ai_enabled": "External AI advisor",
+    "ps_governance.ai_base_url": "AI service URL",
+    "ps_governance.ai_allowed_fields": "Fields that may leave the database",
+    "ps_governance.ai_api_key": "AI API key",
+}
+SECRET_PARAMS = {"ps_governance.ai_api_key"}
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -73,3 +85,21 @@ class ResConfigSettings(models.TransientModel):
             for fname, label in positive.items():
                 if settings[fname] < 1:
                     raise ValidationError(self.env._("%s must be at least 1.", label))
+
+    def set_values(self):
+        params = self.env["ir.config_parameter"].sudo()
+        before = {key: params.get_param(key) or "" for key in AUDITED_PARAMS}
+        result = super().set_values()
+        entries = []
+        for key, label in AUDITED_PARAMS.items():
+            after = params.get_param(key) or ""
+            if after != before[key]:
+                hide = key in SECRET_PARAMS
+                entries.append({
+                    "event_type": "settings", "res_model": "ir.config_parameter",
+                    "res_name": key, "field_name": key,
+                    "old_value": "***" if hide and before[key] else before[key],
+                    "new_value": "***" if hide and after else after,
+                    "description": self.env._("Setting changed: %s", label)})
+        self.env["ps.audit.log"]._log(entries)
+        return result

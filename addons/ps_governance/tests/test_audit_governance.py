@@ -3,7 +3,7 @@ import csv
 import io
 
 from odoo import fields
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
@@ -75,3 +75,21 @@ class TestAuditGovernance(GovernanceCommon):
         with self.assertRaises(AccessError):
             Wizard.with_user(self.finance).create(
                 {"date_from": today, "date_to": today}).action_export()
+
+    def test_governance_settings_changes_are_audited(self):
+        settings = self.env["res.config.settings"].with_user(self.admin_ps).create({
+            "ps_ai_enabled": True, "ps_ai_allowed_fields": "ps.kpi.value.value",
+            "ps_ai_api_key": "sk-very-secret"})
+        settings.execute()
+        logs = self.env["ps.audit.log"].search([("event_type", "=", "settings"),
+                                                ("res_name", "like", "ps_governance.ai_")])
+        by_key = {log.res_name: log for log in logs}
+        self.assertEqual(by_key["ps_governance.ai_allowed_fields"].new_value,
+                         "ps.kpi.value.value")
+        self.assertEqual(by_key["ps_governance.ai_enabled"].user_id, self.admin_ps)
+        self.assertEqual(by_key["ps_governance.ai_api_key"].new_value, "***")
+        self.assertFalse(self.env["ps.audit.log"].search_count(
+            [("new_value", "like", "sk-very-secret")]))
+        with self.assertRaises(ValidationError):
+            self.env["res.config.settings"].with_user(self.admin_ps).create(
+                {"ps_webhook_timeout": 0})

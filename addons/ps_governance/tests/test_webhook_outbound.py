@@ -119,6 +119,44 @@ class TestWebhookOutbound(GovernanceCommon):
         self.assertGreaterEqual(now - start, timedelta(hours=4))
         self.assertIn("ConnectionError", delivery.last_error)
 
+    def test_unreachable_endpoint_is_tried_once_per_batch(self):
+        self.env["ir.config_parameter"].sudo().set_param("ps_governance.webhook_workers", 1)
+        with Receiver("s3cret-key") as receiver:
+            down = self._endpoint("http://127.0.0.1:9/closed", name="Down", backoff_base=300)
+            up = self._endpoint(receiver.url, name="Up")
+            events = self._emit(self.partners)
+            self.env["ps.webhook.delivery"]._cron_dispatch()
+        self.assertEqual(receiver.accepted, dict.fromkeys(events.mapped("idempotency_key"), 1),
+                         "the healthy endpoint gets everything")
+        self.assertEqual(set(up.delivery_ids.mapped("state")), {"sent"})
+        tried = down.delivery_ids.filtered("attempts")
+        postponed = down.delivery_ids - tried
+        self.assertEqual((len(tried), tried.state), (1, "failed"))
+        self.assertEqual(len(postponed), 2)
+        self.assertEqual(set(postponed.mapped("state")), {"pending"})
+        self.assertIn("Not attempted", postponed[0].last_error)
+        self.assertGreater(min(postponed.mapped("next_attempt")),
+                           fields.Datetime.now() + timedelta(seconds=250))
+
+    def test_queries_per_batch_do_not_grow_with_the_batch(self):
+        def dispatch_count(count):
+            partners = self.env["res.partner"].create(
+                [{"name": f"Batch {count} {i}"} for i in range(count)])
+            self._emit(partners)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.env["ps.webhook.delivery"]._cron_dispatch()
+            return self.env.cr.sql_log_count - before
+
+        with Receiver("s3cret-key") as receiver:
+            self._endpoint(receiver.url)
+            dispatch_count(1)   # caches warm (settings, endpoint)
+            small = dispatch_count(3)
+            large = dispatch_count(15)
+        self.assertEqual(len(receiver.accepted), 19)
+        self.assertEqual(small, large)
+
     def test_inactive_endpoint_is_not_sent(self):
         with Receiver("s3cret-key") as receiver:
             endpoint = self._endpoint(receiver.url)
