@@ -107,10 +107,12 @@ class PsWebhookDelivery(models.Model):
         deliveries = self._claim_due(batch_size)
         deliveries._send()
         cr = self.env.cr
-        cr.execute(SQL("""SELECT (SELECT count(*) FROM ps_event WHERE ps_dispatched IS NOT TRUE)
-                               + (SELECT count(*) FROM ps_webhook_delivery
-                                  WHERE state IN ('pending', 'failed') AND next_attempt <= %s)""",
-                       fields.Datetime.now()))
+        cr.execute(SQL(
+            """SELECT (SELECT count(*) FROM ps_event WHERE ps_dispatched IS NOT TRUE)
+                    + (SELECT count(*) FROM ps_webhook_delivery d
+                       JOIN ps_webhook_endpoint e ON e.id = d.endpoint_id AND e.active
+                       WHERE d.state IN ('pending', 'failed') AND d.next_attempt <= %s)""",
+            fields.Datetime.now()))
         remaining = cr.fetchone()[0]
         self.env["ir.cron"]._notify_progress(done=fanned + len(deliveries),
                                              remaining=remaining)

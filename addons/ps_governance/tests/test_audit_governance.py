@@ -80,7 +80,7 @@ class TestAuditGovernance(GovernanceCommon):
         settings = self.env["res.config.settings"].with_user(self.admin_ps).create({
             "ps_ai_enabled": True, "ps_ai_allowed_fields": "ps.kpi.value.value",
             "ps_ai_api_key": "sk-very-secret"})
-        settings.execute()
+        settings.set_values()
         logs = self.env["ps.audit.log"].search([("event_type", "=", "settings"),
                                                 ("res_name", "like", "ps_governance.ai_")])
         by_key = {log.res_name: log for log in logs}
