@@ -1,6 +1,7 @@
 {
     "name": "PS Billing Readiness",
-    "summary": "Timesheet approval, billing readiness checks, blockers and invoice release",
+    "summary": "Only billable, approved, valid work reaches an invoice: timesheet approval, "
+    "billing readiness with blockers, invoice release approval, billing sweeps, advisories",
     "version": "18.0.1.0.0",
     "category": "Services/Professional Services",
     "author": "PS Suite",
@@ -26,6 +27,7 @@
         "views/res_config_settings_views.xml",
         "views/ps_billing_readiness_menus.xml",
     ],
+    "demo": ["demo/ps_billing_readiness_demo.xml"],
     "installable": True,
     "application": False,
 }

@@ -1,12 +1,10 @@
 from odoo import Command, fields
-from odoo.tests import new_test_user
-
-from odoo.addons.account.tests.common import AccountTestInvoicingCommon
+from odoo.tests import TransactionCase, new_test_user
 
 
-class BillingCommon(AccountTestInvoicingCommon):
-    """A consulting firm with a chart of accounts (a fresh company of
-    AccountTestInvoicingCommon): two consultants, a project manager, finance, a billing
+class BillingCommon(TransactionCase):
+    """A consulting firm with a chart of accounts (Odoo's generic one where the company
+    has none yet): two consultants, a project manager, finance, a billing
     clerk; a time & materials service and a milestone service, a customer, and a
     confirmed time & materials order whose project the project manager runs."""
 
@@ -15,6 +13,9 @@ class BillingCommon(AccountTestInvoicingCommon):
         super().setUpClass()
         cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         company = cls.env.company
+        if not company.chart_template:
+            cls.env["account.chart.template"].try_loading("generic_coa", company,
+                                                          install_demo=False)
         user_vals = {"company_id": company.id, "company_ids": [Command.set(company.ids)]}
 
         def user(login, groups, name):
@@ -54,23 +55,21 @@ class BillingCommon(AccountTestInvoicingCommon):
             "name": "Readiness Customer", "street": "1 Main Street", "city": "Brussels",
             "country_id": cls.env.ref("base.be").id, "email": "customer@example.com"})
         cls.payment_term = cls.env.ref("account.account_payment_term_30days")
-        income = cls.company_data["default_account_revenue"].id
         cls.uom_hour = cls.env.ref("uom.product_uom_hour")
         cls.service_tm = cls.env["product.product"].create({
             "name": "Consulting hour (T&M)", "type": "service", "invoice_policy": "delivery",
             "service_type": "timesheet", "service_tracking": "task_in_project",
             "uom_id": cls.uom_hour.id, "uom_po_id": cls.uom_hour.id,
-            "list_price": 100.0, "standard_price": 0.0, "taxes_id": [Command.clear()],
-            "property_account_income_id": income})
+            "list_price": 100.0, "standard_price": 0.0, "taxes_id": [Command.clear()]})
         cls.service_milestone = cls.env["product.product"].create({
             "name": "Implementation (milestones)", "type": "service",
             "invoice_policy": "delivery", "service_type": "milestones",
             "service_tracking": "task_in_project", "list_price": 1000.0,
-            "taxes_id": [Command.clear()], "property_account_income_id": income})
+            "taxes_id": [Command.clear()]})
         cls.fixed = cls.env["product.product"].create({
             "name": "Licence", "type": "service", "invoice_policy": "order",
             "service_tracking": "no", "list_price": 500.0, "standard_price": 100.0,
-            "taxes_id": [Command.clear()], "property_account_income_id": income})
+            "taxes_id": [Command.clear()]})
         cls.order = cls._order([(cls.service_tm, 20.0)])
         cls.project = cls.order.order_line.project_id
         cls.project.user_id = cls.pm

@@ -17,8 +17,7 @@ class ReleaseCommon(BillingCommon):
         cls.project_service = cls.env["product.product"].create({
             "name": "Fixed-price delivery", "type": "service", "invoice_policy": "order",
             "service_tracking": "task_in_project", "list_price": 1000.0,
-            "standard_price": 300.0, "taxes_id": [Command.clear()],
-            "property_account_income_id": cls.company_data["default_account_revenue"].id})
+            "standard_price": 300.0, "taxes_id": [Command.clear()]})
 
     def _invoice(self, qty):
         order = self._order([(self.project_service, qty)])
@@ -31,7 +30,23 @@ class ReleaseCommon(BillingCommon):
 
 
 @tagged("post_install", "-at_install")
-class TestInvoiceRelease(ReleaseCommon):
+class TestInvoiceRelease(ApprovableContract, ReleaseCommon):
+    """The release policy, and ps_base's contract kit on customer invoices."""
+    kit_forged = {"ps_release_amount": 1.0, "ps_invoice_margin": 99.0,
+                  "ps_release_breach": False, "ps_manual_adjustment": False}
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.kit_requester, cls.kit_approver, cls.kit_outsider = cls.billing, cls.pm, cls.pm_2
+
+    def _kit_document(self):
+        invoice = self._invoice(12.0)
+        invoice.invoice_date = fields.Date.today()
+        return invoice
+
+    def _kit_submit(self, document):
+        document.action_post()
 
     def test_small_invoice_posts_as_in_odoo(self):
         invoice = self._invoice(3.0)
@@ -117,21 +132,3 @@ class TestInvoiceRelease(ReleaseCommon):
         self.assertEqual(invoice.state, "posted")
         self.assertEqual(self.so_line.qty_invoiced, 6.0)
 
-
-@tagged("post_install", "-at_install")
-class TestInvoiceReleaseContract(ApprovableContract, ReleaseCommon):
-    kit_forged = {"ps_release_amount": 1.0, "ps_invoice_margin": 99.0,
-                  "ps_release_breach": False, "ps_manual_adjustment": False}
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        cls.kit_requester, cls.kit_approver, cls.kit_outsider = cls.billing, cls.pm, cls.pm_2
-
-    def _kit_document(self):
-        invoice = self._invoice(12.0)
-        invoice.invoice_date = fields.Date.today()
-        return invoice
-
-    def _kit_submit(self, document):
-        document.action_post()

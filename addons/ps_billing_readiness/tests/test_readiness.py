@@ -171,9 +171,6 @@ class TestReadiness(BillingCommon):
         self.assertEqual(Readiness.sudo().search([("order_id", "=", self.order.id)]), first)
 
 
-@tagged("post_install", "-at_install")
-class TestReadinessQueries(BillingCommon):
-
     def _orders(self, count):
         vals = []
         for index in range(count):

@@ -94,9 +94,6 @@ class TestSweeps(BillingCommon):
         self.assertFalse(self._exceptions("contract_expiring", self.order.id), "60 days away")
 
 
-@tagged("post_install", "-at_install")
-class TestDuplicateExpenses(BillingCommon):
-
     def _expense(self, name, amount=42.0, day=None, employee=None):
         product = self.env["product.product"].search([("can_be_expensed", "=", True)], limit=1)
         return self.env["hr.expense"].create({
