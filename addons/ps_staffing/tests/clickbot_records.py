@@ -25,10 +25,12 @@ def populate(env, admin, ps_user):
     })
     request.action_submit()
     request.action_rank_candidates()
+    employee = env["hr.employee"].search([("user_id", "=", ps_user.id)], limit=1) \
+        or env["hr.employee"].create({"name": ps_user.name, "user_id": ps_user.id})
     allocation = env["ps.staffing.allocation"].create({
-        "employee_id": ps_user.employee_ids[:1].id, "project_id": project.id,
+        "employee_id": employee.id, "project_id": project.id,
         "request_id": request.id, "date_start": monday,
         "date_end": monday + timedelta(days=27), "hours_per_week": 16,
     })
     allocation.action_confirm()
-    return request | allocation
+    return request, allocation
