@@ -25,6 +25,32 @@ UNIT_SECONDS = {"minutes": 60.0, "hours": 3600.0, "days": 86400.0}
 PERIODS = [("weekly", "Week"), ("monthly", "Month")]
 
 
+def path_field(model, path):
+    """The field at the end of ``path`` ("order_id.date_order"), through many2one fields
+    only, or None."""
+    names = (path or "").split(".")
+    for name in names[:-1]:
+        field = model._fields.get(name)
+        if not field or field.type != "many2one":
+            return None
+        model = model.env[field.comodel_name]
+    return model._fields.get(names[-1])
+
+
+def path_sql(model, query, path):
+    """SQL of the value at the end of ``path``, LEFT JOINing each many2one on the way."""
+    alias = query.table
+    names = path.split(".")
+    for name in names[:-1]:
+        comodel = model.env[model._fields[name].comodel_name]
+        next_alias = query.make_alias(alias, name)
+        query.add_join("LEFT JOIN", next_alias, comodel._table, SQL(
+            "%s = %s", model._field_to_sql(alias, name, query),
+            SQL.identifier(next_alias, "id")))
+        model, alias = comodel, next_alias
+    return model._field_to_sql(alias, names[-1], query)
+
+
 def period_start(day, period):
     """First day of the week (Monday) or month holding ``day``."""
     if period == "weekly":
@@ -71,6 +97,7 @@ class PsKpiDefinition(models.Model):
                                  required=True, default="lower")
     available = fields.Boolean(compute="_compute_available",
                                help="Its model and fields are installed")
+    availability_note = fields.Char("Not Measured Because", compute="_compute_available")
     value_ids = fields.One2many("ps.kpi.value", "definition_id", "Values")
 
     _sql_constraints = [("code_uniq", "UNIQUE(code)", "Each KPI has its own code.")]
@@ -78,18 +105,30 @@ class PsKpiDefinition(models.Model):
     @api.depends("model_name", "date_field", "start_field", "end_field", "groupby_field")
     def _compute_available(self):
         for definition in self:
-            definition.available = definition._ps_missing() is None
+            missing = definition._ps_missing()
+            definition.available = missing is None
+            definition.availability_note = missing or False
 
     def _ps_missing(self):
         """What of this definition is not installed (a sentence), or None."""
         self.ensure_one()
         if self.model_name not in self.env:
             return self.env._("model %s is not installed", self.model_name)
-        model_fields = self.env[self.model_name]._fields
-        for fname in self._ps_field_names():
-            if fname not in model_fields:
-                return self.env._("%(model)s has no field %(field)s", model=self.model_name,
-                                  field=fname)
+        model = self.env[self.model_name]
+        paths = list(self._ps_field_names())
+        for text in (self.domain, self.ratio_domain if self.kind == "ratio" else "[]"):
+            try:
+                leaves = safe_eval(text or "[]")
+            except Exception:  # noqa: BLE001 (the constraint tells what is wrong)
+                return self.env._("its domain is not valid")
+            paths += [leaf[0] for leaf in leaves
+                      if isinstance(leaf, (list, tuple)) and len(leaf) == 3
+                      and isinstance(leaf[0], str)]
+        for path in paths:
+            field = path_field(model, path)
+            if field is None or not (field.store or field.related):
+                return self.env._("%(model)s has no stored field %(field)s",
+                                  model=self.model_name, field=path)
         return None
 
     def _ps_field_names(self):
@@ -132,12 +171,8 @@ class PsKpiDefinition(models.Model):
                 raise ValidationError(self.env._(
                     "KPI %s: the amber limit lies beyond the target, on the bad side.",
                     definition.name))
-            # installed definitions must name real fields (others wait for their module)
-            if definition.model_name in self.env:
-                missing = definition._ps_missing()
-                if missing:
-                    raise ValidationError(self.env._("KPI %(name)s: %(missing)s",
-                                                     name=definition.name, missing=missing))
+            # a model or field not installed is no error: the definition waits for its
+            # module (available, availability_note), as the shipped ones do
 
     # ------------------------------------------------------------------
     def _ps_status(self, value):
@@ -155,13 +190,10 @@ class PsKpiDefinition(models.Model):
         end). One aggregate query (two for a ratio), computed by PostgreSQL."""
         self.ensure_one()
         model = self.env[self.model_name].sudo().with_context(active_test=False)
-        start_dt = datetime.combine(start, time.min)
-        end_dt = datetime.combine(end, time.min)
+        is_datetime = path_field(model, self.date_field).type == "datetime"
         domain = list(safe_eval(self.domain or "[]")) + [
-            (self.date_field, ">=", start_dt if model._fields[self.date_field].type ==
-             "datetime" else start),
-            (self.date_field, "<", end_dt if model._fields[self.date_field].type ==
-             "datetime" else end)]
+            (self.date_field, ">=", datetime.combine(start, time.min) if is_datetime else start),
+            (self.date_field, "<", datetime.combine(end, time.min) if is_datetime else end)]
         if "company_id" in model._fields:
             domain.append(("company_id", "in", [company.id, False]))
         if self.kind in DURATION_KINDS:
@@ -179,8 +211,8 @@ class PsKpiDefinition(models.Model):
         def duration(query):
             return SQL(
                 "EXTRACT(EPOCH FROM (%s::timestamp - %s::timestamp)) / %s",
-                model._field_to_sql(query.table, self.end_field, query),
-                model._field_to_sql(query.table, self.start_field, query), seconds)
+                path_sql(model, query, self.end_field),
+                path_sql(model, query, self.start_field), seconds)
 
         aggregate = {
             "avg_duration": lambda q: SQL("avg(%s)", duration(q)),
@@ -191,8 +223,8 @@ class PsKpiDefinition(models.Model):
             "within_ratio": lambda q: SQL(
                 "100.0 * count(*) FILTER (WHERE EXTRACT(EPOCH FROM (%s::timestamp - "
                 "%s::timestamp)) <= %s) / NULLIF(count(*), 0)",
-                model._field_to_sql(q.table, self.end_field, q),
-                model._field_to_sql(q.table, self.start_field, q),
+                path_sql(model, q, self.end_field),
+                path_sql(model, q, self.start_field),
                 self.threshold_hours * 3600.0),
         }[self.kind]
         return self._ps_aggregate(model, domain, aggregate)
@@ -203,7 +235,7 @@ class PsKpiDefinition(models.Model):
             return {}
         agg = aggregate(query) if callable(aggregate) else aggregate
         if self.groupby_field:
-            group = model._field_to_sql(query.table, self.groupby_field, query)
+            group = path_sql(model, query, self.groupby_field)
             query.groupby = group
             rows = self.env.execute_query(query.select(group, agg))
         else:
@@ -216,7 +248,7 @@ class PsKpiDefinition(models.Model):
     def _ps_group_labels(self, model, keys):
         if not self.groupby_field:
             return {None: ""}
-        field = model._fields[self.groupby_field]
+        field = path_field(model, self.groupby_field)
         if field.type == "many2one":
             records = self.env[field.comodel_name].sudo().browse(
                 [key for key in keys if key]).exists()

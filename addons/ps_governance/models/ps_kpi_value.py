@@ -24,7 +24,7 @@ class PsKpiValue(models.Model):
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True)
     group_key = fields.Char(readonly=True, default="")
     group_label = fields.Char("Group", readonly=True)
-    value = fields.Float(readonly=True, aggregator="avg", digits=(16, 2))
+    value = fields.Float(readonly=True, aggregator="avg")
     target = fields.Float(readonly=True, aggregator="avg", digits=(16, 2))
     unit = fields.Selection(UNITS, readonly=True)
     status = fields.Selection(STATUSES, readonly=True, index=True)

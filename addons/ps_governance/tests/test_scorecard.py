@@ -115,7 +115,18 @@ class TestScorecard(GovernanceCommon):
                                            [1, 2, 10, 0], strict=True)])
         self.env.cr.execute(SQL("UPDATE ps_webhook_delivery SET create_date = %s "
                                 "WHERE id IN %s", DECIDED, tuple(deliveries.ids)))
-        self._snapshot("exception_volume", "webhook_success", "webhook_lag_p90")
+        self.env.cr.execute(SQL("UPDATE ps_event SET create_date = %s WHERE id IN %s",
+                                DECIDED, tuple(events.ids)))
+        # a path through a many2one: from the event's own time
+        self.env["ps.kpi.definition"].create({
+            "name": "Lag from the event", "code": "test_event_lag",
+            "model_name": "ps.webhook.delivery", "kind": "avg_duration",
+            "date_field": "event_id.create_date", "start_field": "event_id.create_date",
+            "end_field": "sent_at", "domain": "[('state', '=', 'sent')]", "unit": "minutes",
+            "target": 5})
+        self._snapshot("exception_volume", "webhook_success", "webhook_lag_p90",
+                       "test_event_lag")
+        self.assertAlmostEqual(self._values("test_event_lag").value, (1 + 2 + 10) / 3)
         volume = {v.group_key: v.value for v in self._values("exception_volume")}
         self.assertEqual(volume, {"po_missing": 3.0, "rate_card": 1.0})
         success = self._values("webhook_success")
@@ -144,6 +155,16 @@ class TestScorecard(GovernanceCommon):
         self._snapshot("timesheet_compliance")
         self.assertAlmostEqual(self._values("timesheet_compliance").value, 75.0)
 
+    def test_workflow_kpis_wait_for_their_addon(self):
+        handoff = self.env.ref("ps_governance.kpi_handoff_lead_time")
+        self.assertEqual(handoff.available, "ps.handoff" in self.env)
+        billing = self.env.ref("ps_governance.kpi_billing_lag")
+        lines = self.env["account.analytic.line"]._fields
+        self.assertEqual(billing.available,
+                         "ps_reviewed_at" in lines and "timesheet_invoice_id" in lines)
+        # the snapshot measures them or skips them, without failing either way
+        self.Value._ps_snapshot(handoff | billing, day=DAY)
+
     def test_definitions_are_validated_and_wait_for_their_module(self):
         Definition = self.env["ps.kpi.definition"].with_user(self.admin_ps)
         base = {"name": "Custom", "code": "custom", "model_name": "ps.exception",
@@ -152,11 +173,14 @@ class TestScorecard(GovernanceCommon):
             Definition.create(dict(base, domain="[('state', '=' "))
         with self.assertRaises(ValidationError):
             Definition.create(dict(base, kind="median_duration"))
-        with self.assertRaises(ValidationError):
-            Definition.create(dict(base, date_field="no_such_field"))
+        typo = Definition.create(dict(base, code="c1", date_field="no_such_field"))
+        self.assertFalse(typo.available)
+        self.assertIn("no_such_field", typo.availability_note)
+        self.assertFalse(Definition.create(dict(base, code="c2", domain="[('nope', '=', 1)]"))
+                         .available)
         with self.assertRaises(ValidationError):
             Definition.create(dict(base, direction="lower", target=10, amber_limit=5))
-        waiting = Definition.create(dict(base, model_name="x.not.installed"))
+        waiting = Definition.create(dict(base, code="c3", model_name="x.not.installed"))
         self.assertFalse(waiting.available)
         self.Value._ps_snapshot(waiting, day=DAY)
         self.assertFalse(waiting.value_ids)
