@@ -58,16 +58,20 @@ class StaffingCommon(TransactionCase):
             "leave_validation_type": "hr", "request_unit": "day"})
 
     @classmethod
-    def _employee(cls, name, user=None, company=None, calendar=None, skills=(), **vals):
+    def _employee(cls, name, **kwargs):
+        return cls.env["hr.employee"].create(cls._employee_vals(name, **kwargs))
+
+    @classmethod
+    def _employee_vals(cls, name, user=None, company=None, calendar=None, skills=(), **vals):
         company = company or cls.env.company
-        return cls.env["hr.employee"].create({
+        return {
             "name": name, "user_id": user.id if user else False, "company_id": company.id,
             "resource_calendar_id": (calendar or cls.calendar).id,
             "employee_skill_ids": [Command.create({
                 "skill_type_id": skill.skill_type_id.id, "skill_id": skill.id,
                 "skill_level_id": level.id}) for skill, level in skills],
             **vals,
-        })
+        }
 
     @classmethod
     def _allocation(cls, employee=None, hours=20.0, start=MONDAY, weeks=4, user=None,

@@ -21,20 +21,24 @@ class TestRanking(StaffingCommon):
         rm = new_test_user(cls.env, login=f"rm_{name.lower().replace(' ', '_')}",
                            groups="ps_base.group_ps_resource_manager", company_id=company.id,
                            company_ids=[Command.set(company.ids)])
+        # pending leave (approved by HR) counts as much as approved leave in the ranking
         leave_type = cls.env["hr.leave.type"].create({
             "name": f"{name} holidays", "requires_allocation": "no", "company_id": company.id,
-            "leave_validation_type": "no_validation", "request_unit": "day"})
-        for index in range(size):
-            # a mixed team: every third one with a leave, every second one busy
-            employee = cls._employee(f"{name} {index}", company=company, calendar=calendar,
-                                     skills=[(cls.orm, cls.expert)] if index % 2 else [])
-            if index % 2:
-                cls._allocation(employee=employee, project=project, hours=20,
-                                user=cls.env.user, confirm=True)
-            if index % 3 == 0:
-                cls.env["hr.leave"].sudo().create({
-                    "employee_id": employee.id, "holiday_status_id": leave_type.id,
-                    "request_date_from": MONDAY, "request_date_to": MONDAY})
+            "leave_validation_type": "hr", "request_unit": "day"})
+        # a mixed team: every second one skilled and busy, every third one on leave
+        employees = cls.env["hr.employee"].create([cls._employee_vals(
+            f"{name} {index}", company=company, calendar=calendar,
+            skills=[(cls.orm, cls.expert)] if index % 2 else []) for index in range(size)])
+        busy = cls.env["ps.staffing.allocation"].create([{
+            "employee_id": employee.id, "project_id": project.id, "date_start": MONDAY,
+            "date_end": MONDAY + timedelta(days=25), "hours_per_week": 20,
+        } for employee in employees[1::2]])
+        busy.action_confirm()
+        assert set(busy.mapped("state")) <= {"confirmed"}
+        cls.env["hr.leave"].sudo().create([{
+            "employee_id": employee.id, "holiday_status_id": leave_type.id,
+            "request_date_from": MONDAY, "request_date_to": MONDAY,
+        } for employee in employees[::3]])
         return company, calendar, project, rm, leave_type
 
     @classmethod
@@ -60,7 +64,7 @@ class TestRanking(StaffingCommon):
         for busy in (cleo, dora):
             self._allocation(employee=busy, project=project, hours=30, user=self.env.user,
                              confirm=True)
-        self.env["hr.leave"].sudo().create({  # two weeks off for Cleo
+        self.env["hr.leave"].sudo().create({  # two weeks off for Cleo (pending)
             "employee_id": cleo.id, "holiday_status_id": leave_type.id,
             "request_date_from": MONDAY, "request_date_to": MONDAY + timedelta(days=11)})
         request = self._request(project, rm)
