@@ -4,7 +4,7 @@
 #   make run     serve the suite with demo data on http://localhost:8069 (admin / admin)
 #   make test-odoo  Odoo's own tests of sale, project, timesheets, expenses, account with the suite
 #                installed: rules archived, then default policies (ODOO_TEST_PASS, ODOO_TEST_MODULES)
-#   make bench   fresh database, ps_base + ps_billing_readiness, bench/run_bench.py
+#   make bench   suite vs plain Odoo vs OCA peers on throwaway databases (ARGS="--quick" smoke run)
 #   make lint    ruff + pylint-odoo (tools installed from requirements-dev.txt)
 SHELL := bash
 .SHELLFLAGS := -eu -o pipefail -c
