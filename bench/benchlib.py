@@ -59,7 +59,7 @@ class Results:
     # ------------------------------------------------------------------ rows
     def add(self, operation, size, seconds, queries_=None, *, group=None, floor=None,
             floor_name="", peer=None, peer_name="", ratio=None, ratio_name="", target=None,
-            note=""):
+            note="", items=None):
         """One measured operation on ``size`` items, ``seconds`` in all.
 
         floor: seconds of the hand-written SQL doing the same job (same size);
