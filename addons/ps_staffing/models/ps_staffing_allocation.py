@@ -164,7 +164,7 @@ class PsStaffingAllocation(models.Model):
                     result[allocation.id] |= leave
         return result
 
-    @api.constrains("date_start", "date_end", "hours_per_week", "employee_id")
+    @api.constrains("date_start", "date_end", "hours_per_week", "employee_id", "company_id")
     def _check_allocation(self):
         capacity = self.employee_id._ps_weekly_capacity()
         for allocation in self:
@@ -186,6 +186,12 @@ class PsStaffingAllocation(models.Model):
             if not allocation.employee_id.active:
                 raise ValidationError(self.env._(
                     "%s is archived: allocate someone who still works here.", name))
+            employee_company = allocation.employee_id.sudo().company_id
+            if employee_company and employee_company != allocation.company_id:
+                raise ValidationError(self.env._(
+                    "%(name)s works for %(theirs)s, the project belongs to %(project)s: "
+                    "allocate someone of the project's company.", name=name,
+                    theirs=employee_company.name, project=allocation.company_id.name))
 
     @api.depends("employee_id", "project_id")
     def _compute_display_name(self):
@@ -362,8 +368,10 @@ class PsStaffingAllocation(models.Model):
         today = fields.Date.context_today(self)
         start = today + timedelta(days=7 - today.weekday())  # next Monday
         end = start + timedelta(days=7 * weeks - 1)
+        # subcontractors cost nothing when idle: they are never on the bench
         employees = self.env["hr.employee"].sudo().search_fetch(
-            [("company_id", "!=", False)], ["name", "company_id"])
+            [("company_id", "!=", False), ("ps_is_subcontractor", "=", False)],
+            ["name", "company_id"])
         capacity = employees._ps_weekly_capacity()
         planned = defaultdict(float)
         for allocation in self.sudo().search_fetch([

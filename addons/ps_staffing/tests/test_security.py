@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import Command
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from .common import MONDAY, StaffingCommon
@@ -92,3 +92,8 @@ class TestStaffingSecurity(StaffingCommon):
         self.assertFalse(self.env["ps.staffing.request"].with_user(rm_other).search([]))
         self.assertFalse(self.env["ps.staffing.utilization"].with_user(rm_other).search(
             [("employee_id", "=", self.employee.id)]))
+        # nobody is booked on another company's project
+        ours = self.env["project.project"].create({"name": "Our company's project",
+                                                   "company_id": self.env.company.id})
+        with self.assertRaises(ValidationError):
+            self._allocation(employee=employee, project=ours, hours=10, user=self.env.user)

@@ -46,6 +46,7 @@ class TestSweeps(StaffingCommon):
 
     def test_bench_digest_once_per_week_for_resource_managers(self):
         self._allocation(employee=self.employee_2, hours=30, weeks=4, confirm=True)
+        self._employee("Sue Subcontractor", ps_is_subcontractor=True)
         Allocation = self.env["ps.staffing.allocation"]
         with freeze_time(MONDAY - timedelta(days=5)):
             first = Allocation._cron_bench_sweep()
@@ -56,6 +57,7 @@ class TestSweeps(StaffingCommon):
         self.assertEqual(digest.attempts, 2)
         self.assertIn("Cora Consultant: 0% planned", digest.details)
         self.assertNotIn("Dan Developer", digest.details, "planned at 75%")
+        self.assertNotIn("Sue Subcontractor", digest.details, "no bench for subcontractors")
         activities = self.env["mail.activity"].sudo().search([
             ("res_model", "=", "ps.exception"), ("res_id", "=", digest.id)])
         self.assertIn(self.rm, activities.user_id)
