@@ -106,7 +106,8 @@ def orders(env, partner, product, count, name="Bench order"):
         created |= Order.create([{
             "partner_id": partner.id, "client_order_ref": f"{name} {start + i}",
             "order_line": [Command.create({"product_id": product.id,
-                                           "product_uom_qty": 2, "price_unit": 100.0})]}
+                                           "product_uom_qty": 2,
+                                           "price_unit": product.lst_price})]}
             for i in range(min(500, count - start))])
     env.flush_all()
     return created
