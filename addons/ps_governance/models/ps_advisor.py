@@ -41,7 +41,7 @@ class PsAdvisor(models.Model):
 
     @api.model
     def _cron_advise(self):
-        advisors = self.search([])
+        advisors = self.search([("active", "=", True)])
         created = advisors._ps_run()
         self.env["ir.cron"]._notify_progress(done=len(created), remaining=0)
 
@@ -201,7 +201,7 @@ class PsAdvisory(models.Model):
                                 default="info")
     res_model = fields.Char("Model", readonly=True)
     res_id = fields.Many2oneReference("Record ID", model_field="res_model", readonly=True)
-    inputs = fields.Text("Inputs", readonly=True,
+    inputs = fields.Text(readonly=True,
                          help="References (model,id) of the records the advice was computed "
                               "from")
     company_id = fields.Many2one("res.company", required=True, readonly=True, index=True,
@@ -210,7 +210,7 @@ class PsAdvisory(models.Model):
                               ("dismissed", "Dismissed")], default="proposed", required=True,
                              readonly=True, index=True, tracking=True)
     state_sequence = fields.Integer(compute="_compute_state_sequence", store=True)
-    decided_by_id = fields.Many2one("res.users", "Decided By", readonly=True)
+    decided_by_id = fields.Many2one("res.users", readonly=True)
     decided_at = fields.Datetime(readonly=True)
     decision_note = fields.Text("Note")
 

@@ -13,7 +13,7 @@ class PsAuditVerification(models.Model):
     _order = "id desc"
     _rec_name = "verified_at"
 
-    verified_at = fields.Datetime("Verified At", required=True, readonly=True,
+    verified_at = fields.Datetime(required=True, readonly=True,
                                   default=fields.Datetime.now)
     ok = fields.Boolean("Intact", readonly=True)
     checked_count = fields.Integer("Entries Checked", readonly=True)

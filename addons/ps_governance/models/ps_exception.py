@@ -53,7 +53,8 @@ class PsException(models.Model):
         batch = self.sudo().search(domain, limit=batch_size)
         batch._ps_schedule_activities(
             self.env.ref("ps_governance.mail_activity_type_exception_aging"),
-            lambda exc: self.env._("Open for %s days: %s", exc.age_days, exc.name))
+            lambda exc: self.env._("Open for %(days)s days: %(name)s", days=exc.age_days,
+                                   name=exc.name))
         batch.write({"aging_alerted_at": fields.Datetime.now()})
         self.env["ir.cron"]._notify_progress(done=len(batch),
                                              remaining=self.sudo().search_count(domain))

@@ -119,7 +119,7 @@ class PsKpiDefinition(models.Model):
         for text in (self.domain, self.ratio_domain if self.kind == "ratio" else "[]"):
             try:
                 leaves = safe_eval(text or "[]")
-            except Exception:  # noqa: BLE001 (the constraint tells what is wrong)
+            except Exception:  # noqa: BLE001  # pylint: disable=broad-exception-caught
                 return self.env._("its domain is not valid")
             paths += [leaf[0] for leaf in leaves
                       if isinstance(leaf, (list, tuple)) and len(leaf) == 3

@@ -38,7 +38,7 @@ class PsKpiValue(models.Model):
 
     @api.model
     def _cron_snapshot(self):
-        definitions = self.env["ps.kpi.definition"].search([])
+        definitions = self.env["ps.kpi.definition"].search([("active", "=", True)])
         self._ps_snapshot(definitions)
         self.env["ir.cron"]._notify_progress(done=len(definitions), remaining=0)
 
@@ -48,7 +48,7 @@ class PsKpiValue(models.Model):
         of every company: created once, updated on later runs (idempotent)."""
         definitions = definitions.filtered("available")
         periods = self.env["ps.kpi.definition"]._ps_periods(day)
-        companies = self.env["res.company"].sudo().search([])
+        companies = self.env["res.company"].sudo().search([("active", "=", True)])
         existing = {
             (v.definition_id.id, v.period, v.period_start, v.company_id.id, v.group_key): v
             for v in self.sudo().search([

@@ -90,7 +90,7 @@ class PsWebhookDelivery(models.Model):
         self.env.ref("ps_governance.ir_cron_webhook_dispatch")._trigger()
         return True
 
-    def _ps_exception_retry(self, exceptions):
+    def _ps_exception_retry(self, exceptions):  # pylint: disable=unused-argument
         """Retry from the exception queue: redeliver the dead letters it points at."""
         self.action_redeliver()
         return True
@@ -130,7 +130,7 @@ class PsWebhookDelivery(models.Model):
         events = cr.fetchall()
         if not events:
             return 0
-        endpoints = self.env["ps.webhook.endpoint"].sudo().search([])
+        endpoints = self.env["ps.webhook.endpoint"].sudo().search([("active", "=", True)])
         rows, skipped = [], []
         for event_id, event_type, company_id, created in events:
             targets = [ept.id for ept in endpoints if ept._ps_matches(event_type, company_id)]

@@ -40,7 +40,7 @@ class PsWebhookEndpoint(models.Model):
         help="Key of the HMAC-SHA256 signature (header X-PS-Signature); only PS "
              "administrators can read it.")
     event_types = fields.Char(
-        "Event Types", required=True, default="*", tracking=True,
+        required=True, default="*", tracking=True,
         help="Comma-separated patterns of event types, e.g. 'approval.*, handoff.ready'; "
              "'*' sends every event")
     active = fields.Boolean(default=True, tracking=True)

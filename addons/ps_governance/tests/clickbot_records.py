@@ -4,7 +4,7 @@ The Governance menu is for project/resource managers, finance and administrators
 PS user of the clickbot test sees none of it, so every row here is for the administrator."""
 
 
-def populate(env, admin, ps_user):
+def populate(env, admin, ps_user):  # pylint: disable=unused-argument
     env = env(context=dict(env.context, tracking_disable=True))
     endpoint = env["ps.webhook.endpoint"].create({
         "name": "Clickbot receiver", "url": "http://127.0.0.1:9/clickbot",

@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from odoo.tests import TransactionCase, new_test_user
 
 
-class Receiver:
+class Receiver:  # pylint: disable=too-many-instance-attributes
     """A webhook receiver on 127.0.0.1 (ephemeral port), in a thread. It checks each
     request's signature with ``secret``, answers ``fail_first`` failures per event id
     (or always with ``always_fail``), and records what it accepted, by event id."""
