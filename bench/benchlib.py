@@ -54,6 +54,7 @@ class Results:
         self.rows = []
         self.skipped = []
         self.notes = []
+        self.durations = {}
         self.started = time.time()
 
     # ------------------------------------------------------------------ rows
@@ -191,7 +192,7 @@ class Results:
         data = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                 "quick": self.quick, "duration_s": round(time.time() - self.started, 1),
                 "machine": self.machine(), **extra, "rows": self.rows,
-                "skipped": self.skipped, "notes": self.notes}
+                "scenario_seconds": self.durations, "skipped": self.skipped, "notes": self.notes}
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path, "w", encoding="utf-8") as out:
             json.dump(data, out, indent=1)

@@ -20,6 +20,7 @@ import contextlib
 import importlib
 import os
 import sys
+import time
 import traceback
 
 import odoo
@@ -138,6 +139,7 @@ def main(argv=None):
     for name in selected:
         module = importlib.import_module(f"scenarios.{name}")
         print(f"\n== {name}: {module.TITLE} ==", flush=True)
+        started = time.perf_counter()
         try:
             module.run(ctx)
         except Skip as reason:
@@ -146,6 +148,9 @@ def main(argv=None):
             traceback.print_exc()
             crashed.append(name)
             results.skip(name, "CRASHED (traceback above)")
+        elapsed = time.perf_counter() - started
+        results.durations[name] = round(elapsed, 1)
+        print(f"   ({name}: {elapsed:.0f} s)", flush=True)
     flags = results.check_scaling()
     print("\n== Results ==")
     print(results.table())

@@ -56,14 +56,8 @@ def run(ctx):
 def staffing_request(env, skill_type, project):
     skills, levels = skill_type.skill_ids, skill_type.skill_level_ids.sorted("level_progress")
     request = env["ps.staffing.request"].create({
-        "name": "Bench request", "project_id": project.id, "hours_per_week": 24,
-        "date_start": YEAR_START, "date_end": YEAR_START + datetime.timedelta(weeks=WEEKS,
-                                                                              days=-3),
-        "skill_line_ids": [Command.create({"skill_type_id": skill_type.id,
-                                           "skill_id": skills[k].id,
-                                           "min_level_id": levels[1].id}) for k in (0, 1)],
-    } if "name" in env["ps.staffing.request"]._fields else {
-        "project_id": project.id, "hours_per_week": 24, "date_start": YEAR_START,
+        "role": "Senior functional consultant", "project_id": project.id,
+        "hours_per_week": 24, "date_start": YEAR_START,
         "date_end": YEAR_START + datetime.timedelta(weeks=WEEKS, days=-3),
         "skill_line_ids": [Command.create({"skill_type_id": skill_type.id,
                                            "skill_id": skills[k].id,
