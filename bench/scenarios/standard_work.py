@@ -3,7 +3,7 @@ databases with the same Odoo modules, one with the suite and its default policie
 without (plain Odoo), in the same run, as the administrator (a user, not superuser).
 Everything stays below every threshold of the default policies, so nothing waits for an
 approval: what is measured is what the suite adds to work it does not stop.
-  timesheet writes (one transaction each)   100 and 1,000 (quick 20 and 200)
+  timesheet writes (each flushed)           100 and 1,000 (quick 20 and 200)
   confirming service orders                 20 and 200   (quick 5 and 50)
   posting small customer invoices           20 and 200
   approving expense reports                 20 and 200
@@ -23,7 +23,7 @@ def run(ctx):
     timesheet_sizes = ctx.size((20, 200), (100, 1000))
     with ctx.env("plain") as plain, ctx.env("suite") as suite:
         operations = (
-            ("timesheet writes, one transaction each", timesheet_sizes, timesheets),
+            ("timesheet writes", timesheet_sizes, timesheets),
             ("confirm service orders", small, confirm_orders),
             ("post small customer invoices", small, post_invoices),
             ("approve expense reports", small, approve_expenses),
@@ -52,7 +52,10 @@ def timesheets(env, size):
     if "account.analytic.line" not in env or "project_id" not in env["account.analytic.line"]:
         raise Skip("hr_timesheet is not installed")
     lines = common.timesheet_lines(env, size, "Standard")
-    return common.timesheet_writes(env, lines, 5, commit_each=True, repeat=1)
+    # one transaction, the SQL of each write flushed: the code's cost without the commits,
+    # whose time on a shared machine is mostly other processes' (bench/scenarios/audit.py
+    # measures one transaction each)
+    return common.timesheet_writes(env, lines, 5, commit_each=False, repeat=1)
 
 
 def confirm_orders(env, size):
