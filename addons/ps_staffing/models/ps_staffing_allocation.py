@@ -9,6 +9,7 @@ ALLOCATION_STATES = [("draft", "Draft"), ("confirmed", "Confirmed"), ("done", "D
 BOOKED_STATES = ("confirmed", "done")
 LEAVE_STATES_APPROVED = ("validate",)
 LOAD_WEEKS_SHOWN = 12
+LEAVE_CURSOR = "ps_staffing.leave_conflict_cursor"
 
 
 def week_starts(date_start, date_end):
@@ -305,17 +306,22 @@ class PsStaffingAllocation(models.Model):
 
     @api.model
     def _cron_leave_conflicts(self, batch_size=1000):
-        """Approved leave overlapping a confirmed allocation that was not there, or not
-        reported, before: one exception and one activity per (allocation, leave), never
-        one per run."""
+        """Approved leave overlapping a confirmed allocation that was not reported before:
+        one exception and one activity per (allocation, leave), never one per run. One
+        batch per call, in id order from where the previous call stopped; the scheduled
+        action commits and calls again while some remain."""
         today = fields.Date.context_today(self)
+        params = self.env["ir.config_parameter"].sudo()
+        after = int(params.get_param(LEAVE_CURSOR, 0) or 0)
         domain = [("state", "=", "confirmed"), ("date_end", ">=", today)]
-        allocations = self.sudo().search(domain, order="id")
-        count = 0
-        for start in range(0, len(allocations), batch_size):
-            count += allocations[start:start + batch_size]._report_leave_conflicts()
-        self.env["ir.cron"]._notify_progress(done=count, remaining=0)
-        return count
+        batch = self.sudo().search(domain + [("id", ">", after)], order="id",
+                                   limit=batch_size)
+        raised = batch._report_leave_conflicts()
+        remaining = self.sudo().search_count(domain + [("id", ">", batch[-1:].id or 0)]) \
+            if batch else 0
+        params.set_param(LEAVE_CURSOR, batch[-1].id if remaining else 0)
+        self.env["ir.cron"]._notify_progress(done=len(batch), remaining=remaining)
+        return raised
 
     def _report_leave_conflicts(self):
         overlaps = self._overlapping_leaves()

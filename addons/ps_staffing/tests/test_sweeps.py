@@ -44,6 +44,24 @@ class TestSweeps(StaffingCommon):
         self.assertEqual(len(self._exceptions("staffing_leave_conflict")), 2)
         self.assertEqual(len(allocation.activity_ids), 2)
 
+    def test_leave_conflicts_sweep_in_batches(self):
+        allocations = self._allocation(hours=10, confirm=True) \
+            | self._allocation(employee=self.employee_2, hours=10, confirm=True)
+        self._leave(self.employee, MONDAY, MONDAY)
+        self._leave(self.employee_2, MONDAY, MONDAY)
+        Allocation = self.env["ps.staffing.allocation"]
+        params = self.env["ir.config_parameter"]
+        raised = Allocation._cron_leave_conflicts(batch_size=1)
+        self.assertNotEqual(params.get_param("ps_staffing.leave_conflict_cursor"), "0",
+                            "one batch done, the next call goes on from there")
+        calls = 1
+        while params.get_param("ps_staffing.leave_conflict_cursor") != "0" and calls < 100:
+            raised += Allocation._cron_leave_conflicts(batch_size=1)  # as the cron calls it
+            calls += 1
+        self.assertEqual(raised, 2)
+        self.assertEqual(set(self._exceptions("staffing_leave_conflict").mapped("res_id")),
+                         set(allocations.ids))
+
     def test_bench_digest_once_per_week_for_resource_managers(self):
         self._allocation(employee=self.employee_2, hours=30, weeks=4, confirm=True)
         self._employee("Sue Subcontractor", ps_is_subcontractor=True)
