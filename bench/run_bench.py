@@ -32,6 +32,7 @@ from benchlib import Results, Skip  # noqa: E402
 
 SCENARIOS = ("engine", "audit", "standard_work", "handoff", "staffing", "billing",
              "governance")
+OPTIONAL = ("firm",)  # run with --only firm, or first with --large
 BENCH_CONTEXT = {"tracking_disable": True, "mail_create_nolog": True, "mail_notrack": True,
                  "no_reset_password": True, "mail_auto_subscribe_no_notify": True}
 
@@ -104,7 +105,7 @@ def parse_args(argv=None):
                         help="ten times the sizes: 200,000 documents in approval, 1,000,000 "
                              "pending approvals, 20,000 peer documents (an hour or more)")
     parser.add_argument("--only", default="",
-                        help=f"comma-separated scenarios among {', '.join(SCENARIOS)}")
+                        help=f"comma-separated scenarios among {', '.join(SCENARIOS + OPTIONAL)}")
     parser.add_argument("--json", default=os.path.join(os.path.dirname(
         os.path.abspath(__file__)), "results", "latest.json"),
         help="where to write the machine-readable results (default bench/results/latest.json)")
@@ -123,8 +124,9 @@ def main(argv=None):
         if value:
             options.append(f"--{opt}={value}")
     odoo.tools.config.parse_config(options)
-    selected = [s.strip() for s in args.only.split(",") if s.strip()] or list(SCENARIOS)
-    unknown = set(selected) - set(SCENARIOS)
+    selected = [s.strip() for s in args.only.split(",") if s.strip()] or \
+        (["firm"] if args.large else []) + list(SCENARIOS)
+    unknown = set(selected) - set(SCENARIOS + OPTIONAL)
     if unknown:
         print(f"unknown scenarios: {', '.join(sorted(unknown))}", file=sys.stderr)
         return 2
