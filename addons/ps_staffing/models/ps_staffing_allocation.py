@@ -236,6 +236,7 @@ class PsStaffingAllocation(models.Model):
         # sudo: the state has one writer, the buttons; the approval guard of ps_base
         # still refuses "confirmed" without the approval a policy asks for
         self.sudo().write({"state": "confirmed"})
+        self._refresh_other_drafts()
         requests = self.request_id.filtered(lambda r: r.state in ("submitted", "proposed",
                                                                   "approved"))
         # sudo: an allocation confirmed fills its request, whoever confirms it
@@ -249,6 +250,7 @@ class PsStaffingAllocation(models.Model):
         self.sudo().write({"state": "cancelled"})
         self.ps_approval_request_ids.filtered(lambda r: r.state == "pending") \
             ._cancel(self.env._("the allocation was cancelled"))
+        self._refresh_other_drafts()
         return True
 
     def action_reset_draft(self):
@@ -260,6 +262,16 @@ class PsStaffingAllocation(models.Model):
         # sudo: see action_cancel
         self.sudo().write({"state": "draft"})
         return True
+
+    def _refresh_other_drafts(self):
+        """The load shown on the same people's draft allocations changes when one of
+        theirs is booked or cancelled (the engine recomputes it anyway when it decides)."""
+        # sudo: the load of a person counts every allocation, whoever may read them
+        drafts = self.sudo().search([("employee_id", "in", self.employee_id.ids),
+                                     ("state", "=", "draft"), ("id", "not in", self.ids)])
+        if drafts:
+            self.env.add_to_compute(self._fields["utilization_after"], drafts)
+            drafts._recompute_recordset(["utilization_after"])
 
     def _ps_action_label(self, action):
         return self.env._("Confirmation") if action == "action_confirm" \

@@ -23,6 +23,10 @@ class TestAllocationFacts(StaffingCommon):
         self.assertIn("36 h / 40 h (90%)", later.weekly_load)
         alone = self._allocation(hours=20, start=MONDAY + timedelta(days=35), weeks=2)
         self.assertEqual(alone.utilization_after, 50.0)
+        # a booking of the same person later shows on the drafts at once
+        self._allocation(hours=8, start=MONDAY + timedelta(days=35), weeks=1, confirm=True)
+        alone.invalidate_recordset()
+        self.assertEqual(alone.utilization_after, 70.0)
 
     def test_bad_input_is_refused_and_nothing_written(self):
         Allocation = self.env["ps.staffing.allocation"].with_user(self.pm)
