@@ -90,6 +90,36 @@ class PsWebhookDelivery(models.Model):
         self.env.ref("ps_governance.ir_cron_webhook_dispatch")._trigger()
         return True
 
+    @api.model
+    def _cron_purge(self, batch_size=5000):
+        """Delete delivered webhooks and inbound call logs older than the retention of
+        Settings (0 keeps everything), one batch a call. Dead letters stay until someone
+        redelivers or deletes them; the scorecard keeps its values."""
+        days = int(get_param(self.env, "webhook_retention_days", 90))
+        if days <= 0:
+            self.env["ir.cron"]._notify_progress(done=0, remaining=0)
+            return 0
+        limit = fields.Datetime.now() - timedelta(days=days)
+        cr = self.env.cr
+        self.env.flush_all()
+        cr.execute(SQL("""DELETE FROM ps_webhook_delivery WHERE id IN (
+                              SELECT id FROM ps_webhook_delivery
+                              WHERE state = 'sent' AND sent_at < %s LIMIT %s)""",
+                       limit, batch_size))
+        done = cr.rowcount
+        cr.execute(SQL("""DELETE FROM ps_webhook_inbound_log WHERE id IN (
+                              SELECT id FROM ps_webhook_inbound_log
+                              WHERE received_at < %s LIMIT %s)""", limit, batch_size))
+        done += cr.rowcount
+        cr.execute(SQL("""SELECT (SELECT count(*) FROM ps_webhook_delivery
+                                  WHERE state = 'sent' AND sent_at < %s)
+                               + (SELECT count(*) FROM ps_webhook_inbound_log
+                                  WHERE received_at < %s)""", limit, limit))
+        self.env["ir.cron"]._notify_progress(done=done, remaining=cr.fetchone()[0])
+        self.invalidate_model()
+        self.env["ps.webhook.inbound.log"].invalidate_model()
+        return done
+
     def _ps_exception_retry(self, exceptions):  # pylint: disable=unused-argument
         """Retry from the exception queue: redeliver the dead letters it points at."""
         self.action_redeliver()

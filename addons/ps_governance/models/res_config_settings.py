@@ -32,6 +32,11 @@ class ResConfigSettings(models.TransientModel):
         "Deliveries per Batch", default=200, config_parameter="ps_governance.webhook_batch_size")
     ps_webhook_workers = fields.Integer(
         "Parallel Requests", default=8, config_parameter="ps_governance.webhook_workers")
+    ps_webhook_retention_days = fields.Integer(
+        "Webhook Log Retention (days)", default=90,
+        config_parameter="ps_governance.webhook_retention_days",
+        help="Delivered webhooks and inbound call logs older than this are deleted; 0 keeps "
+             "them all")
     ps_inbound_replay_window = fields.Integer(
         "Inbound Replay Window (s)", default=300,
         config_parameter="ps_governance.inbound_replay_window")
@@ -82,6 +87,9 @@ class ResConfigSettings(models.TransientModel):
                 raise ValidationError(self.env._(
                     "The anomaly threshold must be positive and the history at least 2 "
                     "weeks."))
+            if settings.ps_webhook_retention_days < 0:
+                raise ValidationError(self.env._(
+                    "Webhook log retention cannot be negative: use 0 to keep everything."))
             for fname, label in positive.items():
                 if settings[fname] < 1:
                     raise ValidationError(self.env._("%s must be at least 1.", label))

@@ -157,6 +157,22 @@ class TestWebhookOutbound(GovernanceCommon):
         self.assertEqual(len(receiver.accepted), 19)
         self.assertEqual(small, large)
 
+    def test_retention_purges_old_delivered_webhooks_only(self):
+        endpoint = self._endpoint("http://127.0.0.1:9/closed")
+        events = self._emit(self.partners)
+        old = fields.Datetime.now() - timedelta(days=100)
+        deliveries = self.env["ps.webhook.delivery"].create([{
+            "endpoint_id": endpoint.id, "event_id": event.id, "company_id": event.company_id.id,
+            "state": state, "sent_at": sent_at,
+        } for event, state, sent_at in zip(events, ["sent", "sent", "dead"],
+                                           [old, fields.Datetime.now(), False], strict=True)])
+        self.assertEqual(self.env["ps.webhook.delivery"]._cron_purge(), 1)
+        self.assertEqual(deliveries.exists(), deliveries[1:])
+        self.env["ir.config_parameter"].sudo().set_param(
+            "ps_governance.webhook_retention_days", 0)
+        deliveries[1].sent_at = old
+        self.assertEqual(self.env["ps.webhook.delivery"]._cron_purge(), 0)
+
     def test_inactive_endpoint_is_not_sent(self):
         with Receiver("s3cret-key") as receiver:
             endpoint = self._endpoint(receiver.url)
