@@ -13,6 +13,7 @@ from .ps_webhook_endpoint import get_param
 _logger = logging.getLogger(__name__)
 
 PROVIDERS = [("zscore", "Built-in: KPI anomalies (z-score)"),
+             ("rules", "Built-in: classify internal requests by keyword rules"),
              ("openai", "OpenAI-compatible HTTP service")]
 
 
@@ -32,6 +33,7 @@ class PsAdvisor(models.Model):
     active = fields.Boolean(default=True)
     description = fields.Text(translate=True)
     advisory_count = fields.Integer(compute="_compute_advisory_count")
+    rule_ids = fields.One2many("ps.advisor.rule", "advisor_id", "Classification Rules")
 
     def _compute_advisory_count(self):
         counts = dict(self.env["ps.advisory"]._read_group(
@@ -122,6 +124,41 @@ class PsAdvisor(models.Model):
         return proposals
 
     # ------------------------------------------------------------------
+    # Built-in, offline, deterministic: internal requests classified by keyword rules
+    # ------------------------------------------------------------------
+    def _ps_advise_rules(self):
+        """Propose a category for each open internal request without one, from the first
+        rule (by sequence) whose keyword appears in its title. The person applies it."""
+        rules = self.rule_ids.filtered("active").sorted("sequence")
+        if not rules:
+            return []
+        requests_ = self.env["ps.request"].sudo().search_fetch(
+            [("category_id", "=", False), ("state", "in", ("draft", "submitted"))],
+            ["title", "name", "company_id"])
+        proposals = []
+        for request in requests_:
+            title = (request.title or "").lower()
+            for rule in rules:
+                keyword = next((word for word in rule._ps_keywords() if word in title), None)
+                if keyword:
+                    proposals.append({
+                        "key": f"classify:{request.id}:{rule.category_id.id}",
+                        "name": self.env._("%(request)s looks like %(category)s",
+                                           request=request.display_name,
+                                           category=rule.category_id.display_name),
+                        "body": self.env._(
+                            "Its title mentions '%(keyword)s' (rule: %(rule)s). Set the "
+                            "category on the request if you agree; this advice changes "
+                            "nothing by itself.", keyword=keyword, rule=rule.name),
+                        "score": 1.0, "severity": "info",
+                        "res_model": "ps.request", "res_id": request.id,
+                        "company_id": request.company_id.id,
+                        "inputs": [f"ps.request,{request.id}", f"ps.advisor.rule,{rule.id}"],
+                    })
+                    break
+        return proposals
+
+    # ------------------------------------------------------------------
     # Optional: an OpenAI-compatible service explains the built-in anomalies
     # ------------------------------------------------------------------
     def _ps_advise_openai(self):
@@ -180,6 +217,30 @@ class PsAdvisor(models.Model):
             return response.json()["choices"][0]["message"]["content"]
         except (requests.RequestException, ValueError, KeyError, IndexError) as error:
             raise UserError(self.env._("The AI service failed: %s", error)) from error
+
+
+class PsAdvisorRule(models.Model):
+    _name = "ps.advisor.rule"
+    _description = "Classification Rule"
+    _order = "sequence, id"
+
+    advisor_id = fields.Many2one("ps.advisor", required=True, ondelete="cascade", index=True)
+    name = fields.Char(required=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    keywords = fields.Char(required=True, help="Comma-separated words looked for in the title")
+    category_id = fields.Many2one("ps.request.category", required=True, ondelete="cascade")
+
+    @api.constrains("keywords")
+    def _check_keywords(self):
+        for rule in self:
+            if not rule._ps_keywords():
+                raise ValidationError(self.env._(
+                    "Rule %s needs at least one keyword.", rule.name))
+
+    def _ps_keywords(self):
+        return [word.strip().lower() for word in (self.keywords or "").split(",")
+                if word.strip()]
 
 
 class PsAdvisory(models.Model):

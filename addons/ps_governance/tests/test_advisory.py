@@ -3,7 +3,7 @@ import threading
 from datetime import date, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from odoo.exceptions import AccessError, UserError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from .common import GovernanceCommon
@@ -109,6 +109,30 @@ class TestAdvisory(GovernanceCommon):
                                                 ("res_id", "in", (first | second).ids)])
         self.assertEqual(sorted(logs.mapped("new_value")), ["accepted", "dismissed"])
         self.assertEqual(logs.user_id, self.pm)
+
+    def test_requests_classified_by_rules_without_changing_them(self):
+        advisor = self.env.ref("ps_governance.ps_advisor_rules")
+        equipment = self.env["ps.request.category"].create({"name": "Advice equipment"})
+        training = self.env["ps.request.category"].create({"name": "Advice training"})
+        advisor.rule_ids = [
+            (0, 0, {"name": "Hardware", "keywords": "laptop, monitor",
+                    "category_id": equipment.id, "sequence": 1}),
+            (0, 0, {"name": "Courses", "keywords": "course", "category_id": training.id}),
+        ]
+        laptop, course, other = self.env["ps.request"].with_user(self.consultant).create([
+            {"title": "New LAPTOP for the Berlin project"},
+            {"title": "Odoo course"}, {"title": "Something else"}])
+        advisor._ps_run()
+        advisor._ps_run()
+        advisories = self.env["ps.advisory"].search([("advisor_id", "=", advisor.id),
+                                                     ("res_model", "=", "ps.request")])
+        proposed = {a.res_id: a for a in advisories}
+        self.assertEqual(set(proposed), {laptop.id, course.id})
+        self.assertIn("laptop", proposed[laptop.id].body)
+        self.assertIn("Advice equipment", proposed[laptop.id].name)
+        self.assertFalse((laptop | course | other).category_id, "advice only")
+        with self.assertRaises(ValidationError):
+            advisor.rule_ids[0].keywords = " , "
 
     def test_external_ai_is_off_by_default_and_sends_only_allowed_fields(self):
         openai = self.env.ref("ps_governance.ps_advisor_openai")
