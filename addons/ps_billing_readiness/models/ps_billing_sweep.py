@@ -160,6 +160,38 @@ class PsBillingSweep(models.AbstractModel):
         self.env["ir.cron"]._notify_progress(done=len(orders), remaining=0)
         return True
 
+    @api.model
+    def _cron_retainer_consumption(self):
+        """Prepaid blocks of hours (a timesheet service invoiced on order) consumed above
+        the share of Settings alert their account manager; beyond 100% the overage is
+        critical (one exception per line and level, never twice)."""
+        ratio = param(self.env, "ps_billing_readiness.retainer_alert_ratio") / 100.0
+        lines = self.env["sale.order.line"].sudo().search_fetch(
+            [("state", "=", "sale"), ("product_id.service_type", "=", "timesheet"),
+             ("product_id.invoice_policy", "=", "order"), ("product_uom_qty", ">", 0)],
+            ["order_id", "name", "product_uom_qty", "qty_delivered"])
+        vals_list = []
+        for line in lines.filtered(lambda l: l.qty_delivered > ratio * l.product_uom_qty):
+            order = line.order_id
+            over = line.qty_delivered > line.product_uom_qty
+            used = round(line.qty_delivered / line.product_uom_qty * 100.0)
+            vals_list.append({
+                "name": self.env._("%(order)s: %(used)s%% of the retainer used (%(done)s of "
+                                   "%(sold)s)", order=order.name, used=used,
+                                   done=line.qty_delivered, sold=line.product_uom_qty),
+                "key": f"retainer_{'overage' if over else 'threshold'}:{line.id}",
+                "kind": "retainer_overage" if over else "retainer_threshold",
+                "source": EXCEPTION_SOURCE, "res_model": "sale.order", "res_id": order.id,
+                "res_name": order.name, "owner_id": order.user_id.id,
+                "company_id": order.company_id.id,
+                "severity": "critical" if over else "warning",
+                "details": self.env._("Agree on a top-up with the customer (a change order) "
+                                      "before more time is logged."),
+            })
+        self._raise_new(vals_list)
+        self.env["ir.cron"]._notify_progress(done=len(lines), remaining=0)
+        return True
+
     # ------------------------------------------------------------------
     @api.model
     def _raise_new(self, vals_list):

@@ -38,14 +38,20 @@ class ResConfigSettings(models.TransientModel):
     ps_expiry_notice_days = fields.Integer(
         "PO / Contract Expiry Notice (days)", default=14,
         config_parameter="ps_billing_readiness.expiry_notice_days")
+    ps_retainer_alert_ratio = fields.Float(
+        "Retainer Alert Above (%)", default=80.0,
+        config_parameter="ps_billing_readiness.retainer_alert_ratio",
+        help="A prepaid block of hours (retainer) consumed above this share alerts its "
+             "account manager; above 100%, the overage is reported as critical")
 
     @api.constrains("ps_price_tolerance", "ps_release_amount", "ps_release_margin_floor",
                     "ps_expected_weekly_hours", "ps_missing_time_ratio", "ps_stale_wip_days",
-                    "ps_expiry_notice_days")
+                    "ps_expiry_notice_days", "ps_retainer_alert_ratio")
     def _check_ps_billing_settings(self):
         for settings in self:
             if min(settings.ps_price_tolerance, settings.ps_release_amount,
-                   settings.ps_expected_weekly_hours, settings.ps_missing_time_ratio) < 0 \
+                   settings.ps_expected_weekly_hours, settings.ps_missing_time_ratio,
+                   settings.ps_retainer_alert_ratio) < 0 \
                     or settings.ps_stale_wip_days < 1 or settings.ps_expiry_notice_days < 0:
                 raise ValidationError(self.env._(
                     "Billing thresholds cannot be negative, and stale WIP needs at least one "

@@ -13,6 +13,7 @@ PARAMS = {
     "ps_billing_readiness.missing_time_ratio": 80.0,
     "ps_billing_readiness.stale_wip_days": 30.0,
     "ps_billing_readiness.expiry_notice_days": 14.0,
+    "ps_billing_readiness.retainer_alert_ratio": 80.0,
 }
 
 

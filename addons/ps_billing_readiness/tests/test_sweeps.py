@@ -94,6 +94,28 @@ class TestSweeps(BillingCommon):
         self.assertFalse(self._exceptions("contract_expiring", self.order.id), "60 days away")
 
 
+    def test_retainer_consumption(self):
+        retainer = self.env["product.product"].create({
+            "name": "Support retainer (20 h)", "type": "service", "invoice_policy": "order",
+            "service_type": "timesheet", "service_tracking": "task_in_project",
+            "uom_id": self.uom_hour.id, "uom_po_id": self.uom_hour.id, "list_price": 90.0,
+            "taxes_id": [Command.clear()]})
+        order = self._order([(retainer, 20.0)])
+        task = order.order_line.task_id
+        self._timesheet(15.0, task=task)
+        self.Sweep._cron_retainer_consumption()
+        self.assertFalse(self._exceptions("retainer_threshold", order.id), "75% used")
+        self._timesheet(2.0, task=task)
+        self.Sweep._cron_retainer_consumption()
+        self.Sweep._cron_retainer_consumption()
+        warning = self._exceptions("retainer_threshold", order.id)
+        self.assertEqual((len(warning), warning.attempts, warning.owner_id),
+                         (1, 2, self.billing))
+        self._timesheet(4.0, task=task)
+        self.Sweep._cron_retainer_consumption()
+        overage = self._exceptions("retainer_overage", order.id)
+        self.assertEqual((len(overage), overage.severity), (1, "critical"))
+
     def _expense(self, name, amount=42.0, day=None, employee=None):
         product = self.env["product.product"].search([("can_be_expensed", "=", True)], limit=1)
         return self.env["hr.expense"].create({
