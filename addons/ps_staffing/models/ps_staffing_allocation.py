@@ -55,13 +55,13 @@ class PsStaffingAllocation(models.Model):
                              tracking=True, copy=False)
     currency_id = fields.Many2one(related="company_id.currency_id")
     hourly_rate = fields.Monetary(
-        "Hourly Rate", groups="ps_base.group_ps_project_manager,ps_base.group_ps_resource_manager,"
+        groups="ps_base.group_ps_project_manager,ps_base.group_ps_resource_manager,"
                               "ps_base.group_ps_finance",
         help="What an hour of this person costs the project (a subcontractor's price)")
     is_subcontractor = fields.Boolean(related="employee_id.ps_is_subcontractor", store=True,
                                       string="Subcontractor")
     weekly_capacity = fields.Float(
-        "Weekly Capacity", compute="_compute_facts", store=True,
+        compute="_compute_facts", store=True,
         help="Hours per week of the employee's working calendar")
     utilization_after = fields.Float(
         "Utilization After (%)", compute="_compute_facts", store=True, readonly=True,

@@ -35,9 +35,8 @@ class PsStaffingCandidate(models.Model):
     location_score = fields.Float("Location", digits=(5, 1))
     work_hours = fields.Float("Working Hours", help="Hours of the working calendar over the "
                               "period, public holidays removed")
-    leave_hours = fields.Float("Leave Hours", help="Approved and pending leave in the period")
-    allocated_hours = fields.Float("Allocated Hours",
-                                   help="Hours of confirmed allocations in the period")
+    leave_hours = fields.Float(help="Approved and pending leave in the period")
+    allocated_hours = fields.Float(help="Hours of confirmed allocations in the period")
     available_hours = fields.Float()
     required_hours = fields.Float()
     current_utilization = fields.Float("Utilization Now (%)", digits=(5, 1))

@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import Command
 from odoo.api import call_kw
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
 from odoo.addons.ps_base.tests.kit import ApprovableContract
@@ -51,7 +51,6 @@ class TestAllocationFacts(StaffingCommon):
         self.assertEqual(Allocation.sudo().search_count([]), count)
 
     def test_consultant_cannot_allocate(self):
-        from odoo.exceptions import AccessError
         with self.assertRaises(AccessError):
             self._allocation(user=self.consultant)
 
