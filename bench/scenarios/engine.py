@@ -35,9 +35,18 @@ def run(ctx):
         ctx.require(env, "ps.request:action_ps_request_approval", "ps.approval.line")
         suite = SuiteEngine(env)
         suite.setup()
+        # each inbox size right after the requests that fill it with real pending lines:
+        # 200 -> inbox at 10,000; 2,000 and 20,000 -> inbox at 100,000; 200,000 -> 1,000,000
+        inbox_after = dict(zip(request_sizes[:1] + request_sizes[2:], inbox_sizes,
+                               strict=False))
+        if ctx.quick:
+            inbox_after = {request_sizes[-1]: inbox_sizes[0]}
+            inbox_sizes = inbox_sizes[1:]
         for size in request_sizes:
             suite.request(ctx, size, peer.get(("request", size)))
-        for size in inbox_sizes:
+            if size in inbox_after:
+                suite.inbox(ctx, inbox_after[size])
+        for size in inbox_sizes[len(inbox_after):] if not ctx.quick else inbox_sizes:
             suite.inbox(ctx, size)
         suite.documents_to_review(ctx)
 
