@@ -28,12 +28,18 @@ def run(ctx):
             floor = common.timesheet_floor(env, lines)
             # one transaction each: commits dominate on this machine; the small size only
             for commit_each, label in MODES if size == sizes[0] or ctx.large else MODES[:1]:
-                with common.class_attribute(env, "account.analytic.line", "_ps_audit_fields",
-                                            ()):
-                    plain_s, _q = common.timesheet_writes(env, lines, 1, commit_each,
-                                                          repeat=1 if commit_each else 2)
-                audited_s, queries = common.timesheet_writes(env, lines, 2, commit_each,
-                                                              repeat=1 if commit_each else 2)
+                # alternately without and with audit, the best of each (the machine's
+                # load moves between passes)
+                plain_runs, audited_runs = [], []
+                for round_ in range(1 if commit_each else 2):
+                    with common.class_attribute(env, "account.analytic.line",
+                                                "_ps_audit_fields", ()):
+                        plain_runs.append(common.timesheet_writes(
+                            env, lines, 10 * round_ + 1, commit_each, repeat=1))
+                    audited_runs.append(common.timesheet_writes(
+                        env, lines, 10 * round_ + 2, commit_each, repeat=1))
+                plain_s, _q = min(plain_runs)
+                audited_s, queries = min(audited_runs)
                 ctx.results.add(f"suite audit: timesheet writes, {label}", size, audited_s,
                                 queries, floor=floor, ratio=audited_s / plain_s,
                                 ratio_name="no audit", target=TARGET)

@@ -45,6 +45,7 @@ def timesheet_writes(env, lines, offset, commit_each, repeat=2):
     def run():
         state["pass"] += 1
         shift = offset + 3 * state["pass"]
+        env.invalidate_all()  # every pass reads the lines from the database
         for i, line in enumerate(lines):
             line.write({"unit_amount": 1.0 + ((i + shift) % 7) * 0.25,
                         "name": f"Work {i} v{shift}"})
