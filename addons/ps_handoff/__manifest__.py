@@ -28,6 +28,11 @@
         "views/ps_handoff_menus.xml",
     ],
     "demo": ["demo/ps_handoff_demo.xml"],
+    "assets": {
+        "web.assets_tests": [
+            "ps_handoff/static/tests/tours/ps_handoff_tour.js",
+        ],
+    },
     "installable": True,
     "application": False,
 }
