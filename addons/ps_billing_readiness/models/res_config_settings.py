@@ -10,6 +10,13 @@ class ResConfigSettings(models.TransientModel):
         config_parameter="ps_billing_readiness.approved_time_only",
         help="Delivered quantities of orders invoiced on timesheets count approved "
              "timesheets only (off: every timesheet counts, as in plain Odoo)")
+    ps_readiness_advisory_only = fields.Boolean(
+        "Readiness Advisory Only",
+        config_parameter="ps_billing_readiness.readiness_advisory_only",
+        help="Off (default): Create Invoice on an order with a blocking blocker (price off "
+             "the pricelist, customer PO expired or exhausted, contract ended) stops with the "
+             "blockers, and a finance controller may override. On: readiness is shown, "
+             "never enforced.")
     ps_price_tolerance = fields.Float(
         "Price Tolerance (%)", default=10.0,
         config_parameter="ps_billing_readiness.price_tolerance",

@@ -1,6 +1,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from .settings import param
+
 
 class BillingOverride:
     """A finance controller's override of the readiness of some orders, for one
@@ -55,7 +57,7 @@ class SaleOrder(models.Model):
         """Invoicing a blocked order stops with its blockers, unless a finance controller
         overrides it for this invoicing. Superuser code (an online payment invoicing its
         order) is Odoo's own flow: not held."""
-        if self.env.su:
+        if self.env.su or param(self.env, "ps_billing_readiness.readiness_advisory_only"):
             return
         override = self.env.context.get("ps_billing_override")
         exempt = override.order_ids if isinstance(override, BillingOverride) else frozenset()

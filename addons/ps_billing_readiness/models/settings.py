@@ -6,6 +6,7 @@ _logger = logging.getLogger(__name__)
 
 PARAMS = {
     "ps_billing_readiness.approved_time_only": False,
+    "ps_billing_readiness.readiness_advisory_only": False,
     "ps_billing_readiness.price_tolerance": 10.0,
     "ps_billing_readiness.release_amount": 10000.0,
     "ps_billing_readiness.release_margin_floor": 20.0,

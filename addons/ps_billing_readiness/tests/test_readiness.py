@@ -144,6 +144,11 @@ class TestReadiness(BillingCommon):
         self._timesheet(1.0).with_user(self.pm).action_ps_approve_timesheets()
         with self.assertRaises(UserError):
             self.order.with_user(self.billing)._create_invoices()
+        # switched off in Settings: readiness is shown, not enforced
+        self.env["res.config.settings"].create({"ps_readiness_advisory_only": True}) \
+            .execute()
+        self.assertEqual(self.order.with_user(self.billing)._create_invoices().amount_untaxed,
+                         100.0)
 
     def test_readiness_is_read_only_for_users(self):
         readiness = self._refresh(self.order)
