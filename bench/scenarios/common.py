@@ -46,7 +46,10 @@ def timesheet_writes(env, lines, offset, commit_each, repeat=2):
         state["pass"] += 1
         shift = offset + 3 * state["pass"]
         env.invalidate_all()  # every pass reads the lines from the database
-        for i, line in enumerate(lines):
+        for i, line_id in enumerate(lines.ids):
+            # one record at a time, prefetching nothing else: as the web client saves a
+            # line (iterating the recordset would re-read all of it after each write)
+            line = lines.browse(line_id)
             line.write({"unit_amount": 1.0 + ((i + shift) % 7) * 0.25,
                         "name": f"Work {i} v{shift}"})
             if commit_each:
