@@ -188,13 +188,15 @@ class TestClickbot(HttpCase):
 
     def test_clickbot_as_administrator(self):
         self._assert_every_list_has_a_record(self.admin)
-        self.assertIn("Professional Services / Oversight / Audit Trail",
-                      self._suite_actions(self.admin))
+        names = self._suite_actions(self.admin)
+        self.assertIn("Professional Services / Governance / Audit / Audit Trail", names)
+        self.assertFalse([name for name in names if "/ Oversight /" in name],
+                         "ps_governance takes over ps_base's Oversight section")
         self._click_everywhere("admin")
 
     def test_clickbot_as_ps_user(self):
         self._assert_every_list_has_a_record(self.ps_user)
         names = self._suite_actions(self.ps_user)
         self.assertIn("Professional Services / Approvals / My Approvals", names)
-        self.assertNotIn("Professional Services / Oversight / Exceptions", names)
+        self.assertNotIn("Professional Services / Governance / Exceptions", names)
         self._click_everywhere(self.ps_user.login)

@@ -30,6 +30,7 @@
         "views/ps_governance_menus.xml",
     ],
     "demo": ["demo/ps_governance_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": False,
 }

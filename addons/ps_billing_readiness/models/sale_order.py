@@ -23,7 +23,11 @@ class SaleOrder(models.Model):
         help="Untaxed amount the customer's PO allows; invoicing beyond it is blocked")
     ps_contract_end = fields.Date("Contract End", copy=False, tracking=True,
                                   help="Invoicing after this date is blocked")
-    ps_readiness_ids = fields.One2many("ps.billing.readiness", "order_id", "Billing Readiness")
+    # groups: Odoo's sales and invoicing users, in no group of the suite, read every
+    # field of their orders (the state below is read through it as superuser)
+    ps_readiness_ids = fields.One2many(
+        "ps.billing.readiness", "order_id", "Billing Readiness",
+        groups="ps_base.group_ps_project_manager,ps_base.group_ps_finance")
     ps_readiness_state = fields.Selection(related="ps_readiness_ids.state",
                                           string="Billing Readiness State")
 
