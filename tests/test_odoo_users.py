@@ -26,6 +26,13 @@ class TestOdooUsersRead(TransactionCase):
                                                        "ps.approval.line"):
                     yield model_name, field
 
+    def _plain_odoo_group(self, group):
+        """A group of Odoo's for internal users (not portal or public, not the suite's)."""
+        user_types = self.env.ref("base.module_category_user_type")
+        return not group.share \
+            and not (group.category_id == user_types and group != self.env.ref("base.group_user")) \
+            and not (group.get_external_id()[group.id] or "").startswith("ps_")
+
     def test_suite_fields_on_standard_models_need_no_suite_rights(self):
         """Every group of Odoo that reads the standard model reads the field's target, or
         the field carries groups."""
@@ -37,11 +44,7 @@ class TestOdooUsersRead(TransactionCase):
                 continue
             groups = Access.search([("model_id.model", "=", model_name), ("perm_read", "=", True),
                                     ("group_id", "!=", False)]).group_id
-            user_types = self.env.ref("base.module_category_user_type")
-            for group in groups.filtered(
-                    lambda g: not g.share and not (g.category_id == user_types
-                                                   and g != self.env.ref("base.group_user"))
-                    and not (g.get_external_id()[g.id] or "").startswith("ps_")):
+            for group in groups.filtered(self._plain_odoo_group):
                 if group not in users:
                     users[group] = new_test_user(self.env, login=f"ps_plain_{group.id}",
                                                  groups="base.group_user")
