@@ -174,8 +174,10 @@ class PsApprovalMixin(models.AbstractModel):
         return [("id", "in", subquery)]
 
     def _compute_ps_approval_required(self):
+        # shown on the form: read on the facts as stored, without recomputing (and writing)
+        # them in what may be a read-only transaction; every decision recomputes them
         saved = self.filtered(lambda r: isinstance(r.id, int))
-        missing = saved._ps_approval_missing() if saved else {}
+        missing = saved._ps_approval_missing(refresh=False) if saved else {}
         for record in self:
             record.ps_approval_required = record.id in missing
 
@@ -573,14 +575,15 @@ class PsApprovalMixin(models.AbstractModel):
         return any(fname in vals and vals[fname] in values
                    for fname, values in self._ps_guard().items())
 
-    def _ps_approval_missing(self, scope=None):
+    def _ps_approval_missing(self, scope=None, refresh=True):
         """Records of ``self`` that a rule applies to without an approved active request
         for the values they have now, mapped to the rules missing. ``scope``: the records
-        whose approval is bound to their values (default: the re-approval scope)."""
+        whose approval is bound to their values (default: the re-approval scope).
+        ``refresh=False`` (display only, never a decision) reads the facts as stored."""
         Rule = self.env["ps.approval.rule"].sudo()
         if not self or not Rule._rule_ids_for(self._name):
             return {}
-        matches = Rule._matching(self)
+        matches = Rule._matching(self, refresh=refresh)
         in_scope = set((self._ps_reapproval_scope() if scope is None else scope).ids)
         approved = set()
         for req in self.env["ps.approval.request"].sudo().search_fetch(

@@ -201,18 +201,21 @@ class PsApprovalRule(models.Model):
         return result
 
     @api.model
-    def _matching(self, records, rules=None):
+    def _matching(self, records, rules=None, refresh=True):
         """{rule: records it applies to} for the active rules of the records' model (or
-        ``rules``), on facts recomputed from their sources now."""
+        ``rules``), on facts recomputed from their sources now (``refresh=False``: as
+        stored, for display only)."""
         Rule = self.sudo()
         if rules is None:
             rules = Rule.browse(Rule._rule_ids_for(records._name))
         rules = rules.sudo().filtered(lambda r: r.active and r.model_name == records._name)
         if not rules or not records:
             return {}
-        paths = self._fact_paths_for(records._name)
-        records._ps_refresh_facts(set().union(*(paths.get(rule.id, ()) for rule in rules))
-                                  | set(records._ps_fact_fields))
+        if refresh:
+            paths = self._fact_paths_for(records._name)
+            records._ps_refresh_facts(set().union(*(paths.get(rule.id, ()) for rule in rules))
+                                      | set(records._ps_fact_fields)
+                                      | records._ps_fact_names())
         return {rule: rule._filter_records(records) for rule in rules}
 
     def _filter_records(self, records):

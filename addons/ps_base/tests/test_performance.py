@@ -1,4 +1,5 @@
 import math
+from unittest.mock import patch
 
 from odoo.tests import tagged
 
@@ -64,3 +65,24 @@ class TestQueryBudgets(PsBaseCommon):
         Request.search_count([("ps_approval_can_review", "=", True)])
         with self.assertQueryCount(__system__=1):
             self.assertEqual(Request.search_count([("ps_approval_can_review", "=", True)]), 111)
+
+
+@tagged("post_install", "-at_install")
+class TestFormReadsNoWrite(PsBaseCommon):
+    """Showing whether a document needs approval (on every form read, in what Odoo may
+    run as a read-only transaction) recomputes no fact and writes nothing; the decision
+    recomputes them."""
+
+    def test_needs_approval_shown_without_recomputing_facts(self):
+        request = self.env["ps.request"].with_user(self.consultant).create(
+            {"title": "Laptop", "amount": 2500, "category_id": self.category.id})
+        Mixin = type(self.env["ps.approval.mixin"])
+        with patch.object(Mixin, "_ps_refresh_facts", autospec=True) as refresh:
+            request.invalidate_recordset(["ps_approval_required"])
+            self.assertTrue(request.ps_approval_required)
+        refresh.assert_not_called()
+        with patch.object(Mixin, "_ps_refresh_facts", autospec=True,
+                          side_effect=Mixin._ps_refresh_facts) as refresh:
+            request.action_ps_request_approval()
+        refresh.assert_called()
+        self.assertEqual(request.ps_approval_state, "pending")
