@@ -13,6 +13,17 @@ class TestTamperRequest(PsBaseCommon):
         return call_kw(records.env(user=user)[records._name], method,
                        [records.ids, *args], kwargs)
 
+    def test_data_files_loading_are_not_held_but_users_are(self):
+        """While modules load (registry not ready), their data files run as superuser
+        before the gated actions are patched: Odoo's own demo confirming an order above a
+        policy is not refused. A user's write is refused whatever the registry's state."""
+        self.patch(self.env.registry, "ready", False)
+        request = self._new_request(amount=1e6)
+        with self.assertRaises(UserError):
+            self._rpc(self.consultant, request, "write", {"state": "done"})
+        request.sudo().write({"state": "done"})
+        self.assertEqual(request.state, "done")
+
     def test_values_and_state_in_one_write(self):
         # reproduced before the fix: {amount: 1e6, state: 'done'} on a draft request
         request = self._new_request(amount=10.0)
