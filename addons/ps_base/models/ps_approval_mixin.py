@@ -441,10 +441,17 @@ class PsApprovalMixin(models.AbstractModel):
                 ", ".join(self._fields[f].string for f in sorted(touched))))
 
     @api.model
+    def _ps_declared_facts(self):
+        """``_ps_fact_fields`` of every addon extending the model: two addons declaring
+        facts on one model (e.g. on account.move) add up instead of overwriting."""
+        return {name for cls in type(self).__mro__
+                for name in cls.__dict__.get("_ps_fact_fields", ())}
+
+    @api.model
     def _ps_fact_names(self):
         """Stored computed fields of this model that approval rules read (condition,
         amount, watched fields) or that the model declares: the facts of its policies."""
-        names = set(self._ps_fact_fields)
+        names = self._ps_declared_facts()
         for paths in self.env["ps.approval.rule"]._fact_paths_for(self._name).values():
             names.update(path.split(".", 1)[0] for path in paths)
         return {name for name in names if name in self._fields

@@ -214,7 +214,7 @@ class PsApprovalRule(models.Model):
         if refresh:
             paths = self._fact_paths_for(records._name)
             records._ps_refresh_facts(set().union(*(paths.get(rule.id, ()) for rule in rules))
-                                      | set(records._ps_fact_fields)
+                                      | records._ps_declared_facts()
                                       | records._ps_fact_names())
         return {rule: rule._filter_records(records) for rule in rules}
 

@@ -16,6 +16,9 @@ class AccountMove(models.Model):
     _inherit = ["account.move", "ps.approval.mixin"]
     _ps_state_field = "state"
     _ps_gated_actions = {"action_post": "posted"}
+    # the facts of the release policy, whatever the rules name (added to ps_approvals')
+    _ps_fact_fields = ("ps_release_amount", "ps_manual_adjustment", "ps_invoice_cost",
+                       "ps_invoice_margin", "ps_release_breach")
 
     ps_release_amount = fields.Monetary(
         "Release Amount", compute="_compute_ps_release_amount", store=True,
@@ -104,13 +107,6 @@ class AccountMove(models.Model):
             move.ps_release_manager_ids = (
                 sale_lines.project_id.user_id | sale_lines.order_id.project_ids.user_id
             ).with_env(self.env)
-
-    @api.model
-    def _ps_fact_names(self):
-        # the facts of the release policy, whatever the rules name
-        return super()._ps_fact_names() | {
-            "ps_release_amount", "ps_manual_adjustment", "ps_invoice_cost",
-            "ps_invoice_margin", "ps_release_breach"}
 
     def _ps_approval_requesters(self):
         # the salesperson of a customer invoice asks for its release: never its approver

@@ -9,6 +9,11 @@ from odoo.exceptions import UserError, ValidationError
 HOURS_PER_WEEK = 40.0
 
 
+def _skill_names(line):
+    """Skills written on a staffing assumption ("Odoo accounting, French")."""
+    return [name.strip() for name in (line.skills or "").split(",") if name.strip()]
+
+
 class PsHandoff(models.Model):
     _inherit = "ps.handoff"
 
@@ -19,8 +24,15 @@ class PsHandoff(models.Model):
         stops the handoff: it becomes an exception for the resource managers."""
         result = super()._ps_staffing_needs()
         Request = self.env["ps.staffing.request"].sudo()
-        for handoff in self.sudo().filtered(lambda h: h.project_id and h.staffing_line_ids):
-            needs = [handoff._ps_staffing_need(line) for line in handoff.staffing_line_ids]
+        handoffs = self.sudo().filtered(lambda h: h.project_id and h.staffing_line_ids)
+        # the skills Odoo knows, in one search for every assumption
+        known = set(self.env["hr.skill"].sudo().search_fetch(
+            [("name", "in", list({name for line in handoffs.staffing_line_ids
+                                   for name in _skill_names(line)}))],
+            ["name"]).mapped("name"))
+        for handoff in handoffs:
+            needs = [handoff._ps_staffing_need(line, known)
+                     for line in handoff.staffing_line_ids]
             try:
                 with self.env.cr.savepoint():
                     Request._ps_create_from_needs(needs)
@@ -35,7 +47,7 @@ class PsHandoff(models.Model):
                 }])
         return result
 
-    def _ps_staffing_need(self, line):
+    def _ps_staffing_need(self, line, known):
         """One staffing assumption as a need: its dates, else the handoff's, else as many
         weeks from today as the hours take at full time; skills known to Odoo are asked
         for, the others are written in the request's note."""
@@ -46,8 +58,7 @@ class PsHandoff(models.Model):
             weeks = max(1, math.ceil(line.hours / HOURS_PER_WEEK))
             end = start + timedelta(weeks=weeks, days=-1)
         weeks = max(((end - start).days + 1) / 7.0, 1.0)
-        names = [name.strip() for name in (line.skills or "").split(",") if name.strip()]
-        known = set(self.env["hr.skill"].sudo().search([("name", "in", names)]).mapped("name"))
+        names = _skill_names(line)
         note = Markup("<p>%s</p>") % self.env._(
             "From handoff %(handoff)s: %(hours)s hours in all.", handoff=self.name,
             hours=line.hours)
