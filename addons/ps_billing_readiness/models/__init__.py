@@ -4,6 +4,7 @@ from . import account_move_line
 from . import ps_billing_advisory
 from . import ps_billing_readiness
 from . import ps_billing_sweep
+from . import ps_billing_retainer_overage
 from . import res_config_settings
 from . import sale_order
 from . import sale_order_line

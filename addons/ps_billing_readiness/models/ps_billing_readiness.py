@@ -14,6 +14,8 @@ BLOCKER_KINDS = [
     ("unapproved_time", "Unapproved time"),
     ("milestone", "Reached milestone not invoiced"),
     ("expense", "Unapproved reimbursable expense"),
+    ("expense_unmatched", "Approved expense not re-invoiced"),
+    ("retainer_overage", "Retainer overage not approved"),
     ("price", "Price off the pricelist"),
     ("po_expired", "Customer PO expired"),
     ("po_exhausted", "Customer PO exhausted"),
@@ -24,6 +26,30 @@ BLOCKER_KINDS = [
 # the kinds that stop "Create Invoice"; the others are warnings (state: partially ready)
 BLOCKING_KINDS = frozenset({"price", "po_expired", "po_exhausted", "contract_ended"})
 OPEN_EXPENSE_STATES = ("draft", "reported", "submitted")
+# approved expenses: re-invoiced on the order once their journal entry is posted
+APPROVED_EXPENSE_STATES = ("approved", "done")
+REINVOICED_POLICIES = ("cost", "sales_price")
+
+
+def pricelist_prices(lines):
+    """{order line id: unit price the order's pricelist gives its product, in the line's
+    unit of measure}: one pricing per pricelist, whatever the number of lines."""
+    result = {}
+    by_pricelist = defaultdict(lambda: lines.browse())
+    for line in lines:
+        by_pricelist[line.order_id.pricelist_id] |= line
+    for pricelist, plines in by_pricelist.items():
+        products = plines.product_id
+        if pricelist:
+            prices = pricelist._get_products_price(products, 1.0)
+        else:
+            prices = {product.id: product.lst_price for product in products}
+        for line in plines:
+            expected = prices.get(line.product_id.id, 0.0)
+            if line.product_uom and line.product_uom != line.product_id.uom_id:
+                expected = line.product_id.uom_id._compute_price(expected, line.product_uom)
+            result[line.id] = expected
+    return result
 
 
 class PsBillingReadiness(models.Model):
@@ -54,6 +80,12 @@ class PsBillingReadiness(models.Model):
         help="What the order has delivered and not invoiced yet, when last checked")
     checked_at = fields.Datetime("Checked On", readonly=True)
     summary = fields.Char(readonly=True, help="The blockers in one line")
+    period_start = fields.Date(
+        "Period From", readonly=True,
+        help="First day of the period last checked (empty: everything up to now)")
+    period_end = fields.Date(
+        "Period To", readonly=True,
+        help="Last day of the period last checked (empty: everything up to now)")
 
     _mail_post_access = "read"
 
@@ -121,15 +153,24 @@ class PsBillingReadiness(models.Model):
         return True
 
     @api.model
-    def _refresh_orders(self, orders):
+    def _refresh_orders(self, orders, date_from=None, date_to=None):
         """Recompute the readiness of ``orders`` from their sources, in a constant number
-        of queries. Returns their readiness records."""
+        of queries. Returns their readiness records.
+
+        With a period (``date_from``/``date_to``), the facts that have a date count only
+        inside it: time and expenses of the period, milestones reached by its end; the
+        order's terms (price, PO, contract, address) are judged as of today, for the
+        invoice that would be made now."""
         if not orders:
             return self.browse()
+        if date_from and date_to and date_from > date_to:
+            raise UserError(self.env._(
+                "The period starts (%(start)s) after it ends (%(end)s): swap the dates.",
+                start=date_from, end=date_to))
         # sudo: readiness reads timesheets, expenses and milestones of the whole order,
         # whoever asks (a billing clerk invoicing, the cron); the result is the order's
         orders = orders.sudo().with_context(active_test=False)
-        facts = _Facts(orders)
+        facts = _Facts(orders, date_from, date_to)
         blockers = facts.blockers()
         Readiness = self.sudo()
         existing = Readiness.search_fetch([("order_id", "in", orders.ids)], ["order_id"])
@@ -161,7 +202,8 @@ class PsBillingReadiness(models.Model):
         for (state, count, amount, summary), ids in by_vals.items():
             Readiness.browse(ids).write({"state": state, "blocker_count": count,
                                          "amount_to_invoice": amount, "summary": summary,
-                                         "checked_at": now})
+                                         "checked_at": now, "period_start": date_from or False,
+                                         "period_end": date_to or False})
         return all_readiness.with_env(self.env)
 
 
@@ -169,8 +211,10 @@ class _Facts:
     """What the readiness of a batch of orders is made of: one query (or one per
     pricelist) per kind of fact, whatever the number of orders."""
 
-    def __init__(self, orders):
+    def __init__(self, orders, date_from=None, date_to=None):
         self.orders = orders
+        self.date_from = date_from
+        self.date_to = date_to
         self.env = orders.env
         self.today = fields.Date.context_today(orders)
         rows = self.env["sale.order.line"]._read_group(
@@ -181,11 +225,21 @@ class _Facts:
 
     def blockers(self):
         result = defaultdict(list)
-        for method in (self._time, self._milestones, self._expenses, self._prices,
+        for method in (self._time, self._milestones, self._expenses,
+                       self._unmatched_expenses, self._retainer_overages, self._prices,
                        self._order_terms):
             for order_id, vals in method():
                 result[order_id].append(vals)
         return result
+
+    def _period(self, field):
+        """The domain that keeps the facts dated inside the period (none without one)."""
+        domain = []
+        if self.date_from:
+            domain.append((field, ">=", self.date_from))
+        if self.date_to:
+            domain.append((field, "<=", self.date_to))
+        return domain
 
     def _vals(self, kind, message, todo, user, record=None):
         return {"kind": kind, "severity": "blocking" if kind in BLOCKING_KINDS else "warning",
@@ -199,7 +253,8 @@ class _Facts:
         approved_only = param(self.env, "ps_billing_readiness.approved_time_only")
         rows = self.env["account.analytic.line"]._read_group(
             [("order_id", "in", self.orders.ids), ("project_id", "!=", False),
-             ("timesheet_invoice_id", "=", False), ("ps_timesheet_state", "!=", "approved")],
+             ("timesheet_invoice_id", "=", False), ("ps_timesheet_state", "!=", "approved"),
+             *self._period("date")],
             ["order_id", "project_id"], ["unit_amount:sum"])
         for order, project, hours in rows:
             effect = _("left out of the invoice") if approved_only \
@@ -214,7 +269,8 @@ class _Facts:
         _ = self.env._
         milestones = self.env["project.milestone"].search_fetch(
             [("sale_line_id.order_id", "in", self.orders.ids), ("is_reached", "=", True),
-             ("sale_line_id.qty_to_invoice", ">", 0)],
+             ("sale_line_id.qty_to_invoice", ">", 0),
+             *([("reached_date", "<=", self.date_to)] if self.date_to else [])],
             ["name", "sale_line_id", "project_id"])
         for milestone in milestones:
             order = milestone.sale_line_id.order_id
@@ -225,7 +281,8 @@ class _Facts:
     def _expenses(self):
         _ = self.env._
         rows = self.env["hr.expense"]._read_group(
-            [("sale_order_id", "in", self.orders.ids), ("state", "in", OPEN_EXPENSE_STATES)],
+            [("sale_order_id", "in", self.orders.ids), ("state", "in", OPEN_EXPENSE_STATES),
+             *self._period("date")],
             ["sale_order_id", "employee_id"], ["total_amount:sum", "__count"])
         for order, employee, amount, count in rows:
             who = employee.parent_id.user_id or employee.user_id
@@ -235,6 +292,59 @@ class _Facts:
                   "approved", count=count, employee=employee.name, amount=round(amount, 2)),
                 _("Submit and approve the expense report"), who, employee)
 
+    def _unmatched_expenses(self):
+        """Approved re-invoiceable expenses that have no re-invoiced line on their order:
+        Odoo adds that line when the expense report's journal entry is posted (one line
+        per expense), so more approved expenses than lines of their product means some
+        were never re-invoiced."""
+        _ = self.env._
+        rows = self.env["hr.expense"]._read_group(
+            [("sale_order_id", "in", self.orders.ids),
+             ("state", "in", APPROVED_EXPENSE_STATES),
+             ("product_id.expense_policy", "in", REINVOICED_POLICIES), *self._period("date")],
+            ["sale_order_id", "product_id"],
+            ["__count", "total_amount:sum", "sheet_id:array_agg"])
+        if not rows:
+            return
+        sheets = self.env["hr.expense.sheet"].browse(
+            {sheet_id for *_group, sheet_ids in rows for sheet_id in sheet_ids if sheet_id})
+        sheets.fetch(["state"])
+        unposted = set(sheets.filtered(lambda sheet: sheet.state == "approve").ids)
+        lines = dict(((order.id, product.id), count) for order, product, count in
+                     self.env["sale.order.line"]._read_group(
+                         [("order_id", "in", self.orders.ids), ("is_expense", "=", True)],
+                         ["order_id", "product_id"], ["__count"]))
+        for order, product, count, amount, sheet_ids in rows:
+            missing = count - lines.get((order.id, product.id), 0)
+            if missing <= 0:
+                continue
+            if unposted.intersection(sheet_ids):
+                todo = _("Finance: post the journal entry of the approved expense report, so "
+                         "that Odoo adds the cost to the order (the account owner follows up)")
+            else:
+                todo = _("Account owner: add the re-invoiced cost to the order by hand (its "
+                         "line was removed or went to another order)")
+            yield order.id, self._vals(
+                "expense_unmatched",
+                _("%(count)s approved expense(s) of %(product)s (%(amount)s) are not on the "
+                  "order to re-invoice", count=missing, product=product.display_name,
+                  amount=round(amount, 2)), todo, order.user_id, order)
+
+    def _retainer_overages(self):
+        _ = self.env._
+        overages = self.env["ps.billing.retainer.overage"].search_fetch(
+            [("order_id", "in", self.orders.ids),
+             ("state", "in", ("draft", "submitted", "rejected"))],
+            ["order_id", "overage_hours", "state", "user_id"])
+        for overage in overages:
+            todo = _("Agree a top-up with the customer (a change order), then have the "
+                     "overage approved") if overage.state == "rejected" \
+                else _("Account manager, then finance: approve the overage")
+            yield overage.order_id.id, self._vals(
+                "retainer_overage",
+                _("%(hours)s h beyond the prepaid hours are not approved",
+                  hours=round(overage.overage_hours, 2)), todo, overage.user_id, overage)
+
     def _prices(self):
         _ = self.env._
         tolerance = param(self.env, "ps_billing_readiness.price_tolerance") / 100.0
@@ -243,32 +353,22 @@ class _Facts:
              ("is_downpayment", "=", False), ("is_expense", "=", False),
              ("product_id", "!=", False)],
             ["order_id", "product_id", "price_unit", "discount", "product_uom", "name"])
-        by_pricelist = defaultdict(lambda: self.env["sale.order.line"])
+        expected_prices = pricelist_prices(lines)
         for line in lines:
-            by_pricelist[line.order_id.pricelist_id] |= line
-        for pricelist, plines in by_pricelist.items():
-            products = plines.product_id
-            if pricelist:
-                prices = pricelist._get_products_price(products, 1.0)
-            else:
-                prices = {product.id: product.lst_price for product in products}
-            for line in plines:
-                expected = prices.get(line.product_id.id, 0.0)
-                if line.product_uom and line.product_uom != line.product_id.uom_id:
-                    expected = line.product_id.uom_id._compute_price(expected, line.product_uom)
-                if not expected:
-                    continue
-                actual = line.price_unit * (1 - (line.discount or 0.0) / 100.0)
-                if float_compare(abs(actual - expected), tolerance * expected,
-                                 precision_digits=4) > 0:
-                    order = line.order_id
-                    yield order.id, self._vals(
-                        "price",
-                        _("%(product)s is sold at %(actual)s, the pricelist says %(expected)s",
-                          product=line.product_id.display_name, actual=round(actual, 2),
-                          expected=round(expected, 2)),
-                        _("Correct the price through a change order, or have finance "
-                          "override"), order.user_id, line)
+            expected = expected_prices.get(line.id)
+            if not expected:
+                continue
+            actual = line.price_unit * (1 - (line.discount or 0.0) / 100.0)
+            if float_compare(abs(actual - expected), tolerance * expected,
+                             precision_digits=4) > 0:
+                order = line.order_id
+                yield order.id, self._vals(
+                    "price",
+                    _("%(product)s is sold at %(actual)s, the pricelist says %(expected)s",
+                      product=line.product_id.display_name, actual=round(actual, 2),
+                      expected=round(expected, 2)),
+                    _("Correct the price through a change order, or have finance "
+                      "override"), order.user_id, line)
 
     def _order_terms(self):
         _ = self.env._

@@ -84,6 +84,8 @@ class PsBillingSweep(models.AbstractModel):
     # ------------------------------------------------------------------
     @api.model
     def _cron_stale_wip(self):
+        """Approved time, and approved re-invoiceable expenses, not invoiced after the days
+        of Settings: one exception per order (time) and per order (expenses)."""
         days = int(param(self.env, "ps_billing_readiness.stale_wip_days"))
         limit = fields.Date.context_today(self) - timedelta(days=days)
         rows = self.env["account.analytic.line"].sudo()._read_group(
@@ -100,9 +102,50 @@ class PsBillingSweep(models.AbstractModel):
             "owner_id": order.user_id.id, "company_id": order.company_id.id,
             "details": self.env._("Invoice the order, or find out what holds it."),
         } for order, hours, oldest in rows]
+        expense_rows = self._stale_expenses(limit)
+        vals_list += [{
+            "name": self.env._("%(order)s: %(count)s approved expense(s) (%(amount)s) not "
+                               "re-invoiced since %(date)s", order=order.name, count=count,
+                               amount=round(amount, 2), date=oldest),
+            "key": f"stale_wip_expense:{order.id}", "kind": "stale_wip",
+            "source": EXCEPTION_SOURCE, "res_model": "sale.order", "res_id": order.id,
+            "res_name": order.name, "owner_id": order.user_id.id,
+            "company_id": order.company_id.id,
+            "details": self.env._("Post the expense reports' journal entries (finance) and "
+                                  "invoice the re-invoiced costs with the order."),
+        } for order, count, amount, oldest in expense_rows]
         self._raise_new(vals_list)
-        self.env["ir.cron"]._notify_progress(done=len(rows), remaining=0)
+        self.env["ir.cron"]._notify_progress(done=len(rows) + len(expense_rows), remaining=0)
         return True
+
+    def _stale_expenses(self, limit):
+        """[(order, count, amount, oldest date)] of approved re-invoiceable expenses dated
+        before ``limit`` whose order has not invoiced them: no re-invoiced line of their
+        product yet (journal entry not posted), or such a line left to invoice. Two
+        grouped reads, whatever the number of orders."""
+        # sudo: the sweep reads every employee's expenses, whoever runs it
+        rows = self.env["hr.expense"].sudo()._read_group(
+            [("sale_order_id", "!=", False), ("state", "in", ("approved", "done")),
+             ("product_id.expense_policy", "in", ("cost", "sales_price")),
+             ("date", "<", limit)],
+            ["sale_order_id", "product_id"], ["__count", "total_amount:sum", "date:min"])
+        if not rows:
+            return []
+        invoiced = {(order.id, product.id): todo for order, product, todo in
+                    self.env["sale.order.line"].sudo()._read_group(
+                        [("order_id", "in", list({r[0].id for r in rows})),
+                         ("is_expense", "=", True)],
+                        ["order_id", "product_id"], ["qty_to_invoice:sum"])}
+        by_order = {}
+        for order, product, count, amount, oldest in rows:
+            todo = invoiced.get((order.id, product.id))
+            if todo is not None and todo <= 0:
+                continue  # re-invoiced and invoiced
+            found = by_order.setdefault(order, [order, 0, 0.0, oldest])
+            found[1] += count
+            found[2] += amount
+            found[3] = min(found[3], oldest)
+        return [tuple(found) for found in by_order.values()]
 
     @api.model
     def _cron_uninvoiced_milestones(self):
@@ -164,13 +207,17 @@ class PsBillingSweep(models.AbstractModel):
     def _cron_retainer_consumption(self):
         """Prepaid blocks of hours (a timesheet service invoiced on order) consumed above
         the share of Settings alert their account manager; beyond 100% the overage is
-        critical (one exception per line and level, never twice)."""
+        critical (one exception per line and level, never twice) and an overage is sent
+        for approval to the account manager, then finance (once per line and prepaid
+        quantity)."""
         ratio = param(self.env, "ps_billing_readiness.retainer_alert_ratio") / 100.0
         lines = self.env["sale.order.line"].sudo().search_fetch(
             [("state", "=", "sale"), ("product_id.service_type", "=", "timesheet"),
              ("product_id.invoice_policy", "=", "order"), ("product_uom_qty", ">", 0)],
             ["order_id", "name", "product_uom_qty", "qty_delivered"])
         vals_list = []
+        self.env["ps.billing.retainer.overage"]._open_for_lines(
+            lines.filtered(lambda l: l.qty_delivered > l.product_uom_qty))
         for line in lines.filtered(lambda l: l.qty_delivered > ratio * l.product_uom_qty):
             order = line.order_id
             over = line.qty_delivered > line.product_uom_qty

@@ -16,6 +16,10 @@ class BillingOverride:
 class SaleOrder(models.Model):
     _inherit = "sale.order"
 
+    # methods inbound webhooks may call (ps_governance's ps.webhook.action), with the
+    # caller's user: its rights decide
+    _ps_inbound_actions = ("_ps_inbound_attach_po", "_ps_inbound_milestone_reached")
+
     ps_po_number = fields.Char("Customer PO", copy=False, tracking=True)
     ps_po_valid_until = fields.Date("PO Valid Until", copy=False, tracking=True)
     ps_po_ceiling = fields.Monetary(
@@ -106,3 +110,123 @@ class SaleOrder(models.Model):
             order.id: {"reason": reason, "blockers": blockers.get(order.id)} for order in self})
         return self.with_context(
             ps_billing_override=BillingOverride(self, reason))._create_invoices()
+
+    # ------------------------------------------------------------------
+    # Inbound webhook actions (validated in full before anything is written)
+    # ------------------------------------------------------------------
+    @api.model
+    def _ps_inbound_order(self, params):
+        """The order a call names: ``order_id`` (id) or ``order`` (its reference)."""
+        if not isinstance(params, dict):
+            raise UserError(self.env._("The parameters must be a JSON object."))
+        order_id, name = params.get("order_id"), params.get("order")
+        if order_id:
+            if not isinstance(order_id, int) or isinstance(order_id, bool):
+                raise UserError(self.env._("'order_id' must be the order's id (a number)."))
+            order = self.browse(order_id).exists()
+        elif name:
+            if not isinstance(name, str):
+                raise UserError(self.env._("'order' must be the order's reference (text)."))
+            order = self.search([("name", "=", name)], limit=2)
+            if len(order) > 1:
+                raise UserError(self.env._("Several orders are named %s: send 'order_id'.",
+                                           name))
+        else:
+            raise UserError(self.env._("Give the order's 'order_id' or its reference as "
+                                       "'order'."))
+        if not order:
+            raise UserError(self.env._("No such sale order (%s).", order_id or name))
+        if order.state == "cancel":
+            raise UserError(self.env._("Order %s is cancelled.", order.name))
+        return order
+
+    def _ps_inbound_audit(self, field_vals, description):
+        """Journal what an inbound call changed on the order: audit trail and chatter."""
+        self.ensure_one()
+        self.env["ps.audit.log"]._log([{
+            "event_type": "event", "res_model": self._name, "res_id": self.id,
+            "res_name": self.name, "field_name": fname, "old_value": old,
+            "new_value": new, "description": description, "company_id": self.company_id.id,
+        } for fname, (old, new) in field_vals.items()])
+        self.message_post(body=self.env._("%(what)s by %(user)s (inbound webhook).",
+                                          what=description, user=self.env.user.name),
+                          subtype_xmlid="mail.mt_note")
+
+    @api.model
+    def _ps_inbound_attach_po(self, params):
+        """Attach the customer's PO to an order. Params: ``order_id`` or ``order``;
+        ``po_number`` (text, required); ``valid_until`` (YYYY-MM-DD) and ``ceiling``
+        (untaxed amount, a number of 0 or more), both optional. Returns what the order
+        holds afterwards."""
+        order = self._ps_inbound_order(params)
+        po_number = params.get("po_number")
+        if not isinstance(po_number, str) or not po_number.strip():
+            raise UserError(self.env._("Give the customer's PO number as 'po_number' (text)."))
+        if len(po_number.strip()) > 64:
+            raise UserError(self.env._("'po_number' is longer than 64 characters."))
+        vals = {"ps_po_number": po_number.strip()}
+        if params.get("valid_until") not in (None, ""):
+            try:
+                valid_until = fields.Date.to_date(params["valid_until"])
+            except (TypeError, ValueError):
+                valid_until = None
+            if not valid_until:
+                raise UserError(self.env._(
+                    "'valid_until' must be a date as YYYY-MM-DD (got %s).",
+                    params["valid_until"]))
+            vals["ps_po_valid_until"] = valid_until
+        if params.get("ceiling") not in (None, ""):
+            ceiling = params["ceiling"]
+            if isinstance(ceiling, bool) or not isinstance(ceiling, (int, float)) \
+                    or ceiling < 0:
+                raise UserError(self.env._(
+                    "'ceiling' must be a number of 0 or more (the untaxed amount the PO "
+                    "allows), got %s.", ceiling))
+            vals["ps_po_ceiling"] = float(ceiling)
+        changed = {fname: (order[fname] or None, value) for fname, value in vals.items()
+                   if order[fname] != value}
+        if changed:
+            order.write(vals)
+            order._ps_inbound_audit(changed, self.env._("Customer PO %s attached", po_number))
+        return {"order_id": order.id, "order": order.name, "po_number": order.ps_po_number,
+                "valid_until": order.ps_po_valid_until and str(order.ps_po_valid_until),
+                "ceiling": order.ps_po_ceiling, "changed": sorted(changed)}
+
+    @api.model
+    def _ps_inbound_milestone_reached(self, params):
+        """Report a milestone of an order reached (the project milestone its milestone
+        line is invoiced on, as billing readiness reads it). Params: ``order_id`` or
+        ``order``; ``milestone_id`` or ``milestone`` (its name). Reporting it again
+        changes nothing."""
+        order = self._ps_inbound_order(params)
+        milestone_id, name = params.get("milestone_id"), params.get("milestone")
+        domain = [("sale_line_id.order_id", "=", order.id)]
+        if milestone_id:
+            if not isinstance(milestone_id, int) or isinstance(milestone_id, bool):
+                raise UserError(self.env._("'milestone_id' must be the milestone's id (a "
+                                           "number)."))
+            domain.append(("id", "=", milestone_id))
+        elif name and isinstance(name, str):
+            domain.append(("name", "=", name))
+        else:
+            raise UserError(self.env._("Give the milestone's 'milestone_id' or its name as "
+                                       "'milestone'."))
+        milestone = self.env["project.milestone"].search(domain, limit=2)
+        if not milestone:
+            raise UserError(self.env._(
+                "Order %(order)s has no such milestone (%(milestone)s): name one invoiced "
+                "on its milestone lines.", order=order.name, milestone=milestone_id or name))
+        if len(milestone) > 1:
+            raise UserError(self.env._("Several milestones of %s have that name: send "
+                                       "'milestone_id'.", order.name))
+        if order.state != "sale":
+            raise UserError(self.env._("Order %s is not confirmed: its milestones cannot be "
+                                       "reached yet.", order.name))
+        already = milestone.is_reached
+        if not already:
+            milestone.write({"is_reached": True})
+            order._ps_inbound_audit(
+                {"milestone": (None, milestone.name)},
+                self.env._("Milestone %s reached", milestone.name))
+        return {"order_id": order.id, "milestone_id": milestone.id,
+                "reached_date": str(milestone.reached_date), "already_reached": already}

@@ -15,6 +15,11 @@ PARAMS = {
     "ps_billing_readiness.stale_wip_days": 30.0,
     "ps_billing_readiness.expiry_notice_days": 14.0,
     "ps_billing_readiness.retainer_alert_ratio": 80.0,
+    "ps_billing_readiness.spike_stddev": 2.0,
+    "ps_billing_readiness.spike_history_weeks": 8.0,
+    "ps_billing_readiness.rate_deviation": 15.0,
+    "ps_billing_readiness.invoice_stddev": 2.0,
+    "ps_billing_readiness.invoice_history_count": 6.0,
 }
 
 
