@@ -4,6 +4,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from .ps_staffing_request import LOAD_UNITS, MAX_LOAD_PERCENT, hours_of, percent_of
+
 ALLOCATION_STATES = [("draft", "Draft"), ("confirmed", "Confirmed"), ("done", "Done"),
                      ("cancelled", "Cancelled")]
 BOOKED_STATES = ("confirmed", "done")
@@ -33,7 +35,8 @@ class PsStaffingAllocation(models.Model):
     _ps_gated_actions = {"action_confirm": "confirmed"}
     _ps_requester_field = "create_uid"
     _ps_fact_fields = ("utilization_after", "leave_overlap", "is_subcontractor")
-    _ps_watched_fields = ("employee_id", "date_start", "date_end", "hours_per_week")
+    _ps_watched_fields = ("employee_id", "date_start", "date_end", "hours_per_week",
+                          "load_percent")
     _ps_audit_fields = ("state", "employee_id", "project_id", "date_start", "date_end",
                         "hours_per_week", "hourly_rate")
 
@@ -50,7 +53,19 @@ class PsStaffingAllocation(models.Model):
         readonly=False, precompute=True)
     date_start = fields.Date("Start", required=True, tracking=True)
     date_end = fields.Date("End", required=True, tracking=True)
-    hours_per_week = fields.Float(required=True, tracking=True)
+    load_unit = fields.Selection(
+        LOAD_UNITS, "Load Expressed In", default="hours", required=True, tracking=True,
+        help="Hours per week, or a share of the employee's own working calendar")
+    load_percent = fields.Float(
+        "% of Working Time", compute="_compute_load_percent", store=True, readonly=False,
+        precompute=True, tracking=True, digits=(5, 2),
+        help="Share of the employee's working week (their working calendar)")
+    hours_per_week = fields.Float(
+        required=True, tracking=True, compute="_compute_hours_per_week", store=True,
+        readonly=False, precompute=True,
+        help="Derived from the percentage and the employee's working calendar when the load "
+             "is expressed as a percentage (when it is set: a later change of calendar does "
+             "not rewrite booked hours)")
     state = fields.Selection(ALLOCATION_STATES, default="draft", required=True, index=True,
                              tracking=True, copy=False)
     currency_id = fields.Many2one(related="company_id.currency_id")
@@ -82,6 +97,22 @@ class PsStaffingAllocation(models.Model):
             allocation.company_id = allocation.project_id.company_id \
                 or allocation.employee_id.company_id or allocation.company_id \
                 or self.env.company
+
+    @api.depends("load_unit", "hours_per_week", "employee_id")
+    def _compute_load_percent(self):
+        capacity = self.employee_id._ps_weekly_capacity()
+        for allocation in self:
+            if allocation.load_unit == "hours":
+                allocation.load_percent = percent_of(
+                    allocation.hours_per_week, capacity.get(allocation.employee_id.id, 0.0))
+
+    @api.depends("load_unit", "load_percent", "employee_id")
+    def _compute_hours_per_week(self):
+        capacity = self.employee_id._ps_weekly_capacity()
+        for allocation in self:
+            if allocation.load_unit == "percent":
+                allocation.hours_per_week = hours_of(
+                    allocation.load_percent, capacity.get(allocation.employee_id.id, 0.0))
 
     @api.depends("employee_id", "date_start", "date_end", "hours_per_week")
     def _compute_facts(self):
@@ -165,11 +196,20 @@ class PsStaffingAllocation(models.Model):
                     result[allocation.id] |= leave
         return result
 
-    @api.constrains("date_start", "date_end", "hours_per_week", "employee_id", "company_id")
+    @api.constrains("date_start", "date_end", "hours_per_week", "employee_id", "company_id",
+                    "load_unit", "load_percent")
     def _check_allocation(self):
         capacity = self.employee_id._ps_weekly_capacity()
         for allocation in self:
             name = allocation.employee_id.name
+            if allocation.load_unit == "percent" \
+                    and not 0 < allocation.load_percent <= MAX_LOAD_PERCENT:
+                raise ValidationError(self.env._(
+                    "The allocation of %(name)s is %(percent)s%% of their working time: give a "
+                    "share above 0%% and at most %(max)s%%. Beyond their working calendar is "
+                    "overtime: book it in hours per week, so that the over-allocation "
+                    "approval sees it.", name=name, percent=allocation.load_percent,
+                    max=MAX_LOAD_PERCENT))
             if allocation.date_end < allocation.date_start:
                 raise ValidationError(self.env._(
                     "The allocation of %(name)s ends (%(end)s) before it starts (%(start)s): "
@@ -207,7 +247,11 @@ class PsStaffingAllocation(models.Model):
             self.project_id = request.project_id
             self.date_start = self.date_start or request.date_start
             self.date_end = self.date_end or request.date_end
-            self.hours_per_week = self.hours_per_week or request.hours_per_week
+            if request.load_unit == "percent":
+                self.load_unit = "percent"
+                self.load_percent = request.load_percent
+            else:
+                self.hours_per_week = self.hours_per_week or request.hours_per_week
 
     def write(self, vals):
         if "state" in vals and not self.env.su:

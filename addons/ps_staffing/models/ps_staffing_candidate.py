@@ -53,13 +53,18 @@ class PsStaffingCandidate(models.Model):
         request = self.request_id
         if request.state in ("draft", "closed"):
             raise UserError(self.env._("Submit the request before proposing someone."))
-        capacity = self.employee_id._ps_weekly_capacity().get(self.employee_id.id, 0.0)
-        allocation = self.env["ps.staffing.allocation"].create({
-            "employee_id": self.employee_id.id, "project_id": request.project_id.id,
-            "request_id": request.id, "date_start": request.date_start,
-            "date_end": request.date_end,
-            "hours_per_week": min(request.hours_per_week, capacity) or request.hours_per_week,
-        })
+        request._check_has_project()
+        vals = {"employee_id": self.employee_id.id, "project_id": request.project_id.id,
+                "request_id": request.id, "date_start": request.date_start,
+                "date_end": request.date_end}
+        if request.load_unit == "percent":
+            # the same share of the candidate's own working week
+            vals.update(load_unit="percent", load_percent=request.load_percent)
+        else:
+            capacity = self.employee_id._ps_weekly_capacity().get(self.employee_id.id, 0.0)
+            vals["hours_per_week"] = min(request.hours_per_week, capacity) \
+                or request.hours_per_week
+        allocation = self.env["ps.staffing.allocation"].create(vals)
         # sudo: candidates are written by the ranking only; the proposal is recorded here
         self.sudo().allocation_id = allocation
         if request.state == "submitted":
@@ -100,7 +105,9 @@ class PsStaffingCandidate(models.Model):
         ids = employees.ids
         start, end = request.date_start, request.date_end
         days = (end - start).days + 1
-        required = request.hours_per_week * days / 7.0
+        # hours asked: a share of each candidate's own working time, else the hours per week
+        share = request.load_percent / 100.0 if request.load_unit == "percent" else None
+        asked = request.hours_per_week * days / 7.0
         skills = self._skill_scores(request, ids)
         work, intervals = self._work_hours(request, employees)
         leave = self._leave_hours(request, employees, intervals)
@@ -109,6 +116,7 @@ class PsStaffingCandidate(models.Model):
         for employee in employees:
             skill_score, skill_text = skills[employee.id]
             hours = work[employee.id]
+            required = hours * share if share is not None else asked
             net = max(hours - leave[employee.id], 0.0)
             booked = allocated[employee.id]
             free = max(net - booked, 0.0)

@@ -1,5 +1,9 @@
+from collections import defaultdict
+
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError, ValidationError
+
+from .hr_employee import DEFAULT_WEEKLY_HOURS
 
 REQUEST_STATES = [
     ("draft", "Draft"),
@@ -10,7 +14,19 @@ REQUEST_STATES = [
     ("closed", "Closed"),
 ]
 LOCATION_TYPES = [("remote", "Remote"), ("hybrid", "Hybrid"), ("onsite", "On site")]
+LOAD_UNITS = [("hours", "Hours per Week"), ("percent", "% of Working Time")]
 MAX_WEEKLY_HOURS = 168.0
+MAX_LOAD_PERCENT = 100.0
+
+
+def percent_of(hours, capacity):
+    """``hours`` per week as a share of a working week of ``capacity`` hours."""
+    return round(100.0 * hours / capacity, 2) if capacity else 0.0
+
+
+def hours_of(percent, capacity):
+    """A share of a working week of ``capacity`` hours, in hours per week."""
+    return round(capacity * percent / 100.0, 2)
 
 
 class PsStaffingRequest(models.Model):
@@ -23,14 +39,34 @@ class PsStaffingRequest(models.Model):
     _order = "priority desc, date_start, id desc"
 
     name = fields.Char("Reference", required=True, readonly=True, copy=False, default="/")
-    project_id = fields.Many2one("project.project", required=True, index=True, tracking=True)
+    project_id = fields.Many2one(
+        "project.project", index=True, tracking=True,
+        help="Required, except on a provisional request (demand of an opportunity not won "
+             "yet, which has no project): it can be ranked, not staffed")
+    is_provisional = fields.Boolean(
+        "Provisional", readonly=True, copy=False, index=True,
+        help="Demand of an opportunity not won yet: candidates can be ranked to see who "
+             "would be free; nobody is allocated before the request has a project")
     company_id = fields.Many2one(
         "res.company", required=True, index=True, compute="_compute_company_id", store=True,
         readonly=False, precompute=True)
     role = fields.Char(required=True, tracking=True, help="e.g. Senior functional consultant")
     skill_line_ids = fields.One2many("ps.staffing.request.skill", "request_id",
                                      "Required Skills", copy=True)
-    hours_per_week = fields.Float(required=True, default=40.0, tracking=True)
+    load_unit = fields.Selection(
+        LOAD_UNITS, "Load Expressed In", default="hours", required=True, tracking=True,
+        help="Hours per week, or a share of a working week: the company's default working "
+             "calendar gives the hours (ranking reads the share of each candidate's own "
+             "calendar)")
+    load_percent = fields.Float(
+        "% of Working Time", compute="_compute_load_percent", store=True, readonly=False,
+        precompute=True, tracking=True, digits=(5, 2),
+        help="Share of a full working week (the company's default working calendar)")
+    hours_per_week = fields.Float(
+        required=True, tracking=True, compute="_compute_hours_per_week",
+        store=True, readonly=False, precompute=True,
+        help="Derived from the percentage when the load is expressed as a percentage; a "
+             "full week of the company's default working calendar when left empty")
     date_start = fields.Date("Start", required=True, tracking=True)
     date_end = fields.Date("End", required=True, tracking=True)
     location_type = fields.Selection(LOCATION_TYPES, "Where", default="remote", required=True)
@@ -50,6 +86,9 @@ class PsStaffingRequest(models.Model):
         readonly=True, copy=False, index=True,
         help="Technical: the document this request was created from (handoff, opportunity)")
     source_id = fields.Many2oneReference(model_field="source_model", readonly=True, copy=False)
+    source_ref = fields.Reference(
+        selection="_selection_source_ref", string="Origin", compute="_compute_source_ref",
+        help="The document this request was created from")
     candidate_ids = fields.One2many("ps.staffing.candidate", "request_id", "Candidates",
                                     readonly=True)
     allocation_ids = fields.One2many("ps.staffing.allocation", "request_id", "Allocations")
@@ -67,15 +106,76 @@ class PsStaffingRequest(models.Model):
             request.company_id = request.project_id.company_id or request.company_id \
                 or self.env.company
 
+    @api.depends("load_unit", "hours_per_week", "company_id")
+    def _compute_load_percent(self):
+        capacity = self._company_weekly_capacity()
+        for request in self:
+            if request.load_unit == "hours":
+                request.load_percent = percent_of(request.hours_per_week,
+                                                  capacity[request.company_id.id])
+
+    @api.depends("load_unit", "load_percent", "company_id")
+    def _compute_hours_per_week(self):
+        capacity = self._company_weekly_capacity()
+        for request in self:
+            if request.load_unit == "percent":
+                request.hours_per_week = hours_of(request.load_percent,
+                                                  capacity[request.company_id.id])
+            elif not request.hours_per_week:
+                request.hours_per_week = capacity[request.company_id.id]
+
+    def _company_weekly_capacity(self):
+        """{company id: hours per week of its default working calendar}"""
+        result = defaultdict(lambda: DEFAULT_WEEKLY_HOURS)
+        # sudo: the company's calendar is configuration every staffing user relies on
+        for company in self.company_id.sudo():
+            calendar = company.resource_calendar_id
+            result[company.id] = calendar._calculate_hours_per_week() if calendar \
+                else DEFAULT_WEEKLY_HOURS
+        return result
+
+    @api.model
+    def _selection_source_ref(self):
+        return [(model.model, model.name) for model in self.env["ir.model"].sudo().search(
+            [("model", "in", self._source_models())])]
+
+    @api.model
+    def _source_models(self):
+        """Models a staffing request can be created from (bridges add theirs)."""
+        return ["project.project"]
+
+    @api.depends("source_model", "source_id")
+    def _compute_source_ref(self):
+        known = set(self._source_models())
+        for request in self:
+            model = request.source_model
+            if model in known and request.source_id and model in self.env:
+                record = self.env[model].browse(request.source_id)
+                request.source_ref = record if record.exists() else False
+            else:
+                request.source_ref = False
+
     def _compute_allocation_count(self):
         counts = dict(self.env["ps.staffing.allocation"]._read_group(
             [("request_id", "in", self.ids)], ["request_id"], ["__count"]))
         for request in self:
             request.allocation_count = counts.get(request, 0)
 
-    @api.constrains("date_start", "date_end", "hours_per_week")
+    @api.constrains("date_start", "date_end", "hours_per_week", "load_unit", "load_percent",
+                    "project_id", "is_provisional")
     def _check_period_and_hours(self):
         for request in self:
+            if not request.project_id and not request.is_provisional:
+                raise ValidationError(self.env._(
+                    "Staffing request %s has no project: pick the project the person is "
+                    "needed on.", request.name))
+            if request.load_unit == "percent" \
+                    and not 0 < request.load_percent <= MAX_LOAD_PERCENT:
+                raise ValidationError(self.env._(
+                    "Staffing request %(name)s asks for %(percent)s%% of a working week: give "
+                    "a share above 0%% and at most %(max)s%%. A share is of one person's "
+                    "working time; more than one person's time is a second request.",
+                    name=request.name, percent=request.load_percent, max=MAX_LOAD_PERCENT))
             if request.date_end < request.date_start:
                 raise ValidationError(self.env._(
                     "Staffing request %(name)s ends (%(end)s) before it starts (%(start)s): "
@@ -100,6 +200,9 @@ class PsStaffingRequest(models.Model):
             raise UserError(self.env._(
                 "The state of a staffing request changes through its buttons (Submit, "
                 "Rank Candidates, Approve, Close)."))
+        if vals.get("project_id"):
+            # a project makes the demand real: it can be staffed
+            vals = dict(vals, is_provisional=False)
         return super().write(vals)
 
     # ------------------------------------------------------------------
@@ -128,6 +231,7 @@ class PsStaffingRequest(models.Model):
 
     def action_approve(self):
         self._check_resource_manager()
+        self._check_has_project()
         wrong = self.filtered(lambda r: r.state not in ("submitted", "proposed"))
         if wrong:
             raise UserError(self.env._("Only submitted or proposed requests can be approved: "
@@ -147,6 +251,13 @@ class PsStaffingRequest(models.Model):
         action["domain"] = [("request_id", "=", self.id)]
         action["context"] = {"default_request_id": self.id}
         return action
+
+    def _check_has_project(self):
+        missing = self.filtered(lambda r: not r.project_id)
+        if missing:
+            raise UserError(self.env._(
+                "Provisional requests have no project yet (%s): set the project once the "
+                "deal is won, then approve or staff them.", ", ".join(missing.mapped("name"))))
 
     def _check_resource_manager(self):
         if not self.env.user.has_group("ps_base.group_ps_resource_manager"):

@@ -5,3 +5,4 @@ from . import test_sweeps
 from . import test_security
 from . import test_utilization
 from . import test_settings
+from . import test_percentage
