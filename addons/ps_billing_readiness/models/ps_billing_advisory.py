@@ -150,10 +150,12 @@ class PsBillingAdvisory(models.Model):
         rows = self.env["account.analytic.line"].sudo()._read_group(
             [("project_id", "!=", False), ("employee_id", "!=", False),
              ("date", ">=", since), ("date", "<", week + timedelta(days=7))],
-            ["employee_id", "date:week"], ["unit_amount:sum"])
-        by_employee = defaultdict(dict)
-        for employee, week_start, hours in rows:
-            by_employee[employee][fields.Date.to_date(week_start)] = hours
+            ["employee_id", "date:day"], ["unit_amount:sum"])
+        # weeks from Monday, whatever the first day of the week of the user's language
+        by_employee = defaultdict(lambda: defaultdict(float))
+        for employee, day, hours in rows:
+            day = fields.Date.to_date(day)
+            by_employee[employee][day - timedelta(days=day.weekday())] += hours
         vals_list = []
         for employee, totals in by_employee.items():
             hours = totals.pop(week, 0.0)

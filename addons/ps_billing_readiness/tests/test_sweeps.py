@@ -70,6 +70,43 @@ class TestSweeps(BillingCommon):
         self.assertIn("4.0 h", exception.name)
         self.assertEqual(exception.owner_id, self.billing)
 
+    def test_stale_wip_includes_approved_expenses(self):
+        self.env["ps.approval.rule"].search([("model_name", "=", "hr.expense.sheet")]) \
+            .active = False
+        travel = self.env["product.product"].create({
+            "name": "Hotel (re-invoiced)", "type": "service", "can_be_expensed": True,
+            "expense_policy": "cost", "standard_price": 0.0,
+            "supplier_taxes_id": [Command.clear()], "taxes_id": [Command.clear()]})
+        old, recent, unapproved = self.env["hr.expense"].create([{
+            "name": name, "employee_id": self.employee.id, "product_id": travel.id,
+            "total_amount_currency": amount, "date": day, "sale_order_id": self.order.id,
+        } for name, amount, day in (("Hotel", 150.0, date(2026, 10, 1)),
+                                    ("Hotel again", 90.0, date(2026, 11, 19)),
+                                    ("Dinner", 40.0, date(2026, 9, 1)))])
+        sheet = self.env["hr.expense.sheet"].create({
+            "name": "Trips", "employee_id": self.employee.id,
+            "expense_line_ids": [Command.set((old | recent).ids)]})
+        sheet.action_submit_sheet()
+        sheet.action_approve_expense_sheets()
+        with freeze_time("2026-11-20 08:00:00"):
+            self.Sweep._cron_stale_wip()
+            self.Sweep._cron_stale_wip()
+        exception = self._exceptions("stale_wip", self.order.id)
+        self.assertEqual((len(exception), exception.attempts), (1, 2))
+        self.assertEqual(exception.key, f"stale_wip_expense:{self.order.id}")
+        self.assertIn("1 approved expense(s) (150.0)", exception.name,
+                      "the recent one and the unapproved one are not stale")
+        self.assertEqual(exception.owner_id, self.billing)
+        # re-invoiced on the order but not invoiced: still stale; invoiced: no more
+        sheet.action_sheet_move_post()
+        self.assertTrue(self.order.order_line.filtered("is_expense"))
+        self.assertEqual(len(self.Sweep._stale_expenses(date(2026, 10, 21))), 1)
+        self.env["ps.approval.rule"].search([("model_name", "=", "account.move")]) \
+            .active = False
+        self.order._create_invoices()
+        self.assertEqual(self.Sweep._stale_expenses(date(2026, 10, 21)), [])
+        self.assertEqual(unapproved.state, "draft")
+
     def test_uninvoiced_milestones(self):
         order = self._order([(self.service_milestone, 1.0)])
         milestone = self.env["project.milestone"].create({
