@@ -1,9 +1,12 @@
 """Billing readiness (ps_billing_readiness): the readiness of 100 and 1,000 confirmed
-orders (quick 10 and 100) recomputed from their sources in one call, and one batch of the
-daily refresh cron. Half the orders have no customer PO reference. The first orders are
+orders (quick 10 and 100) recomputed from their sources in one call, for everything to
+date and for last month (the *Check a Period* variant), one batch of the daily refresh
+cron, and the advisory sweep (duplicate expenses, hour spikes, rates, invoice outliers). Half the orders have no customer PO reference. The first orders are
 confirmed by the ORM, the rest are SQL copies of them (order and line). Floor: the same
 facts in one SQL aggregate (amounts invoiced / to invoice per order, time not approved,
 open expenses to re-invoice)."""
+from datetime import date, timedelta
+
 from benchlib import measure
 from generate import clone_rows
 
@@ -46,6 +49,17 @@ def run(ctx):
             floor_s = measure(lambda o=orders: floor(env, o.ids))[0]
             ctx.results.add("billing readiness refresh (one call)", size, seconds, queries,
                             floor=floor_s)
+            last = date.today().replace(day=1) - timedelta(days=1)
+            period = (last.replace(day=1), last)
+            samples = []
+            for _run in range(2):
+                env.invalidate_all()
+                samples.append(measure(lambda o=orders: (
+                    Readiness._refresh_orders(o, *period), env.flush_all())))
+                env.cr.commit()
+            seconds, queries = min(samples)
+            ctx.results.add("billing readiness refresh for last month (one call)", size,
+                            seconds, queries, group="billing readiness refresh (period)")
         batch = Readiness.sudo()
         env.cr.execute("UPDATE ps_billing_readiness SET checked_at = now() - interval '2 days'")
         seconds, queries = measure(lambda: (batch._cron_refresh(batch_size=500),
@@ -53,6 +67,13 @@ def run(ctx):
         env.cr.rollback()
         ctx.results.add("billing readiness cron, one batch of 500", len(orders), seconds,
                         queries, items=min(500, len(orders)), group="billing readiness cron")
+        if hasattr(env["ps.billing.advisory"], "_cron_advisories"):
+            advisory = env["ps.billing.advisory"].sudo()
+            seconds, queries = measure(lambda: (advisory._cron_advisories(),
+                                                env.flush_all()))
+            env.cr.rollback()
+            ctx.results.add("billing advisory sweep (all detectors)", len(orders), seconds,
+                            queries, group="billing advisory sweep")
 
 
 def floor(env, order_ids):
