@@ -10,7 +10,10 @@
         "ps_handoff",
         "ps_staffing",
     ],
-    "data": [],
+    "data": [
+        "data/ir_actions_server_data.xml",
+        "views/ps_capacity_need_views.xml",
+    ],
     "installable": True,
     "auto_install": True,
     "application": False,

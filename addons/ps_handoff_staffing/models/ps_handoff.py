@@ -30,11 +30,13 @@ class PsHandoff(models.Model):
             [("name", "in", list({name for line in handoffs.staffing_line_ids
                                    for name in _skill_names(line)}))],
             ["name"]).mapped("name"))
+        (self.sudo() - handoffs)._ps_take_over_early_requests()
         for handoff in handoffs:
             needs = [handoff._ps_staffing_need(line, known)
                      for line in handoff.staffing_line_ids]
             try:
                 with self.env.cr.savepoint():
+                    needs = handoff._ps_take_over_early_requests(needs=needs)
                     Request._ps_create_from_needs(needs)
             except (UserError, ValidationError) as error:
                 self.env["ps.exception"]._raise_exceptions([{
@@ -46,6 +48,53 @@ class PsHandoff(models.Model):
                     "company_id": handoff.company_id.id, "details": str(error),
                 }])
         return result
+
+    def _ps_take_over_early_requests(self, needs=None):
+        """The requests created early from the opportunity's capacity needs become the
+        project's instead of being duplicated, by this rule:
+
+        - the handoff has staffing assumptions: an early request whose role is an
+          assumption's (case and spaces aside) takes that assumption's project, period,
+          hours and skills and is re-sourced to it (so it is never created twice); early
+          requests whose role the sold scope does not ask for are closed;
+        - the handoff has no staffing assumptions: the early requests are the only
+          estimate, they get the handoff's project as they are.
+
+        ``needs``: the staffing needs of this handoff's assumptions; returns those still to
+        create. Without ``needs``, handles handoffs without assumptions."""
+        Request = self.env["ps.staffing.request"].sudo()
+        handoffs = self.sudo().filtered(lambda h: h.project_id and h.opportunity_id)
+        if not handoffs:
+            return needs or []
+        early = Request.search(Request._ps_early_request_domain() + [
+            ("capacity_need_id.lead_id", "in", handoffs.opportunity_id.ids)], order="id")
+        if needs is None:
+            for handoff in handoffs:
+                mine = early.filtered(lambda r, h=handoff: r.opportunity_id == h.opportunity_id)
+                mine.write({"project_id": handoff.project_id.id, "is_provisional": False})
+                for request in mine:
+                    request.message_post(body=self.env._(
+                        "The deal is won: staffed on %s (the handoff has no staffing "
+                        "assumptions).", handoff.project_id.display_name),
+                        subtype_xmlid="mail.mt_note")
+            return []
+        self.ensure_one()
+        remaining, taken = [], Request.browse()
+        for need in needs:
+            role = " ".join(need["role"].split()).casefold()
+            request = (early - taken).filtered(
+                lambda r, role=role: " ".join(r.role.split()).casefold() == role)[:1]
+            if not request:
+                remaining.append(need)
+                continue
+            taken |= request
+            request._ps_take_over(need)
+        rest = (early - taken).filtered(lambda r: r.opportunity_id == self.opportunity_id)
+        if rest:
+            Request._ps_close_early_requests(
+                rest.capacity_need_id,
+                self.env._("the won deal's handoff %s does not ask for this role", self.name))
+        return remaining
 
     def _ps_staffing_need(self, line, known):
         """One staffing assumption as a need: its dates, else the handoff's, else as many
