@@ -36,3 +36,12 @@ def populate(env, admin, ps_user):  # pylint: disable=unused-argument
         "key": "clickbot-duplicate-expense", "employee_id": employee.id, "amount": 42.0,
         "details": "Raised by the clickbot test",
     })
+    env["ps.billing.advisory"].create({
+        "name": "Clickbot: a rate off the pricelist", "kind": "rate_deviation",
+        "key": "clickbot-rate-deviation", "order_id": order.id, "sale_line_id": line.id,
+        "observed_value": 70.0, "expected_value": 100.0, "limit_value": 15.0,
+        "inputs": "Raised by the clickbot test",
+    })
+    # a retainer overage for the Retainer Overages list
+    env["ps.billing.retainer.overage"].create({
+        "sale_line_id": line.id, "contracted_hours": 10.0, "consumed_hours": 12.0})
