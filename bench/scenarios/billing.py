@@ -1,10 +1,11 @@
 """Billing readiness (ps_billing_readiness): the readiness of 100 and 1,000 confirmed
 orders (quick 10 and 100) recomputed from their sources in one call, for everything to
 date and for last month (the *Check a Period* variant), one batch of the daily refresh
-cron, and the advisory sweep (duplicate expenses, hour spikes, rates, invoice outliers). Half the orders have no customer PO reference. The first orders are
-confirmed by the ORM, the rest are SQL copies of them (order and line). Floor: the same
-facts in one SQL aggregate (amounts invoiced / to invoice per order, time not approved,
-open expenses to re-invoice)."""
+cron, and the advisory sweep (duplicate expenses, hour spikes, rates, invoice outliers).
+Half the orders have no customer PO reference. The first orders are confirmed by the ORM,
+the rest are SQL copies of them (order and line). Floor: the same facts in one SQL
+aggregate (amounts invoiced / to invoice per order, time not approved, open expenses to
+re-invoice)."""
 from datetime import date, timedelta
 
 from benchlib import measure
@@ -54,8 +55,8 @@ def run(ctx):
             samples = []
             for _run in range(2):
                 env.invalidate_all()
-                samples.append(measure(lambda o=orders: (
-                    Readiness._refresh_orders(o, *period), env.flush_all())))
+                samples.append(measure(lambda o=orders, p=period: (
+                    Readiness._refresh_orders(o, *p), env.flush_all())))
                 env.cr.commit()
             seconds, queries = min(samples)
             ctx.results.add("billing readiness refresh for last month (one call)", size,

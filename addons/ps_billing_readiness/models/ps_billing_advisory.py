@@ -52,7 +52,7 @@ class PsBillingAdvisory(models.Model):
     employee_id = fields.Many2one("hr.employee", readonly=True, index=True)
     expense_ids = fields.Many2many("hr.expense", string="Expenses", readonly=True)
     amount = fields.Float(readonly=True, digits="Account")
-    order_id = fields.Many2one("sale.order", "Order", readonly=True, index=True)
+    order_id = fields.Many2one("sale.order", readonly=True, index=True)
     sale_line_id = fields.Many2one("sale.order.line", "Order Line", readonly=True)
     move_id = fields.Many2one("account.move", "Invoice", readonly=True, index=True)
     observed_value = fields.Float("Observed", readonly=True,
@@ -62,7 +62,7 @@ class PsBillingAdvisory(models.Model):
                                   help="What the history or the pricelist gives")
     limit_value = fields.Float("Limit", readonly=True,
                                help="Where the threshold of Settings put the limit")
-    inputs = fields.Text("Inputs", readonly=True,
+    inputs = fields.Text(readonly=True,
                          help="The figures the finding was computed from")
     details = fields.Text(readonly=True)
     decision_note = fields.Text("Decision Note", tracking=True)

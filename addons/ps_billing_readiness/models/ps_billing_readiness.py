@@ -310,10 +310,10 @@ class _Facts:
             {sheet_id for *_group, sheet_ids in rows for sheet_id in sheet_ids if sheet_id})
         sheets.fetch(["state"])
         unposted = set(sheets.filtered(lambda sheet: sheet.state == "approve").ids)
-        lines = dict(((order.id, product.id), count) for order, product, count in
-                     self.env["sale.order.line"]._read_group(
-                         [("order_id", "in", self.orders.ids), ("is_expense", "=", True)],
-                         ["order_id", "product_id"], ["__count"]))
+        lines = {(order.id, product.id): count for order, product, count in
+                 self.env["sale.order.line"]._read_group(
+                     [("order_id", "in", self.orders.ids), ("is_expense", "=", True)],
+                     ["order_id", "product_id"], ["__count"])}
         for order, product, count, amount, sheet_ids in rows:
             missing = count - lines.get((order.id, product.id), 0)
             if missing <= 0:

@@ -37,7 +37,7 @@ class PsBillingRetainerOverage(models.Model):
     contracted_hours = fields.Float("Prepaid Hours", readonly=True, required=True,
                                     help="Hours of the retainer line when the overage was "
                                          "found")
-    consumed_hours = fields.Float("Consumed Hours", readonly=True,
+    consumed_hours = fields.Float(readonly=True,
                                   help="Hours delivered on the line when the overage was found")
     overage_hours = fields.Float("Overage (h)", compute="_compute_overage", store=True)
     consumption = fields.Float("Consumed (%)", compute="_compute_overage", store=True,
