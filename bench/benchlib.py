@@ -55,19 +55,22 @@ class Results:
         self.skipped = []
         self.notes = []
         self.durations = {}
+        self.failures = []      # failed correctness checks: "operation (size): what"
         self.started = time.time()
 
     # ------------------------------------------------------------------ rows
     def add(self, operation, size, seconds, queries_=None, *, group=None, floor=None,
             floor_name="", peer=None, peer_name="", ratio=None, ratio_name="", target=None,
-            note="", items=None):
+            note="", items=None, check=None):
         """One measured operation on ``size`` items, ``seconds`` in all.
 
         floor: seconds of the hand-written SQL doing the same job (same size);
         peer: seconds of the peer doing the same job (same size);
         ratio: an explicit ratio (suite / plain Odoo, audited / not audited) when the
         operation is itself a comparison; ``group`` keys the scaling check (default: the
-        operation name)."""
+        operation name); check: (passed, text) of a correctness check of the operation
+        (nothing lost, nothing duplicated): a failed one makes the verdict FAIL, listed
+        apart and turned into a non-zero exit status, unlike a missed target."""
         count = items or size  # per-item cost: per document, or per item of one batch
         per_item = seconds * 1000 / count if count else None
         row = {
@@ -85,10 +88,17 @@ class Results:
             "target": target.text() if target else "",
             "target_source": target.source if target else "",
             "verdict": "", "note": note,
+            "check": None,
         }
         if target:
             value = {"per_item": per_item, "time": seconds * 1000, "ratio": ratio}[target.kind]
             row["verdict"] = "PASS" if value is not None and value <= target.limit else "MISS"
+        if check is not None:
+            passed, text = check
+            row["check"] = {"passed": bool(passed), "text": text}
+            if not passed:
+                row["verdict"] = (row["verdict"] + " FAIL").strip()
+                self.failures.append(f"{operation} ({size:,}): {text}")
         self.rows.append(row)
         self._print_row(row)
         return row
@@ -162,6 +172,11 @@ class Results:
 
     def _print_row(self, row):
         print("   " + self._line(self._cells(row)).rstrip(), flush=True)
+        if row["note"]:
+            print(f"      {row['note']}", flush=True)
+        if row["check"]:
+            print(f"      check {'OK' if row['check']['passed'] else 'FAILED'}: "
+                  f"{row['check']['text']}", flush=True)
 
     def table(self):
         lines = [self._line([n for n, _w in self.COLUMNS]).rstrip(),
@@ -192,6 +207,7 @@ class Results:
         data = {"date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
                 "quick": self.quick, "duration_s": round(time.time() - self.started, 1),
                 "machine": self.machine(), **extra, "rows": self.rows,
+                "failed_checks": self.failures,
                 "scenario_seconds": self.durations, "skipped": self.skipped, "notes": self.notes}
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         with open(path, "w", encoding="utf-8") as out:

@@ -9,7 +9,8 @@ prepared by tools/run_bench.sh, all on the same machine in the same run:
 A scenario whose database or addon is missing is skipped with its reason, never crashed.
 Each measured operation prints its time, query count, ratio to the SQL floor and to the peer,
 target and verdict; then the whole table, the scaling flags, and a JSON file (--json).
-Exit status: non-zero only when a scenario crashed; missed targets are verdicts, not errors.
+Exit status: non-zero when a scenario crashed or a correctness check failed (FAIL: a
+webhook lost or duplicated); missed targets (MISS) are verdicts, not errors.
 
 Usage: python3 bench/run_bench.py --database DB --addons-path PATH
            [--plain-database DB] [--peer-database DB] [--peers-path DIR]
@@ -161,6 +162,8 @@ def main(argv=None):
     misses = [r["operation"] + f" ({r['size']:,})" for r in results.rows
               if "MISS" in r["verdict"]]
     print("Targets missed: " + ("; ".join(misses) if misses else "none"))
+    if results.failures:
+        print("Checks FAILED: " + "; ".join(results.failures))
     if results.skipped:
         print("Skipped: " + "; ".join(f"{s['scenario']}: {s['reason']}"
                                       for s in results.skipped))
@@ -172,8 +175,7 @@ def main(argv=None):
             out.write(results.markdown() + "\n")
     if crashed:
         print("crashed scenarios: " + ", ".join(crashed))
-        return 1
-    return 0
+    return 1 if crashed or results.failures else 0
 
 
 if __name__ == "__main__":

@@ -2,11 +2,15 @@ import hashlib
 import hmac
 import json
 import logging
+import os
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
+from http.cookiejar import DefaultCookiePolicy
 
 import requests
+from requests.adapters import HTTPAdapter
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
@@ -28,6 +32,68 @@ def sign(secret, timestamp, body):
     """Hex HMAC-SHA256 of ``"{timestamp}.{body}"`` keyed with ``secret`` (body: bytes)."""
     message = str(timestamp).encode() + b"." + body
     return hmac.new((secret or "").encode(), message, hashlib.sha256).hexdigest()
+
+
+def payload_body(key, event_type, created, company_id, payload):
+    """The small, versioned body of one delivery, as bytes."""
+    try:
+        data = json.loads(payload or "{}")
+    except ValueError:
+        data = {"raw": payload}
+    body = {
+        "version": PAYLOAD_VERSION,
+        "id": key,
+        "type": event_type,
+        "created": fields.Datetime.to_string(created),
+        "company_id": company_id,
+        "data": data,
+    }
+    return json.dumps(body, separators=(",", ":"), default=str).encode()
+
+
+class EndpointPool:
+    """Keep-alive HTTP connections to one endpoint, kept by the process from one batch to
+    the next: a batch reuses the connections of the previous one instead of opening one
+    per delivery. Proxies and CA bundle of the environment are read once, not per request;
+    a webhook sender keeps no cookies."""
+
+    def __init__(self, url, size):
+        self.url = url
+        self.size = size
+        self.session = requests.Session()
+        self.session.cookies.set_policy(DefaultCookiePolicy(allowed_domains=[]))
+        # as many connections as parallel requests; no retry inside requests (a failed
+        # attempt is the dispatcher's to count and back off)
+        adapter = HTTPAdapter(pool_connections=1, pool_maxsize=size, pool_block=True,
+                              max_retries=0)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+        self.settings = self.session.merge_environment_settings(url, {}, None, None, None)
+
+    def post(self, body, headers, timeout):
+        request = requests.PreparedRequest()
+        request.prepare(method="POST", url=self.url, headers=headers, data=body)
+        return self.session.send(request, timeout=timeout, allow_redirects=False,
+                                 **self.settings)
+
+    def close(self):
+        self.session.close()
+
+
+_POOLS = {}     # (process id, database, endpoint id) -> EndpointPool
+_POOLS_LOCK = threading.Lock()
+
+
+def endpoint_pool(dbname, endpoint_id, url, size):
+    """The process's connection pool to an endpoint (a new one when its URL changed)."""
+    key = (os.getpid(), dbname, endpoint_id)
+    with _POOLS_LOCK:
+        pool = _POOLS.get(key)
+        if pool is None or pool.url != url or pool.size < size:
+            if pool is not None:
+                pool.close()
+            pool = _POOLS[key] = EndpointPool(url, size)
+        return pool
 
 
 def values_sql(row_template, rows):
@@ -161,9 +227,12 @@ class PsWebhookDelivery(models.Model):
         if not events:
             return 0
         endpoints = self.env["ps.webhook.endpoint"].sudo().search([("active", "=", True)])
-        rows, skipped = [], []
+        rows, skipped, matches = [], [], {}
         for event_id, event_type, company_id, created in events:
-            targets = [ept.id for ept in endpoints if ept._ps_matches(event_type, company_id)]
+            targets = matches.get((event_type, company_id))
+            if targets is None:
+                targets = matches[event_type, company_id] = [
+                    ept.id for ept in endpoints if ept._ps_matches(event_type, company_id)]
             if not targets:
                 skipped.append(event_id)
             rows.extend((ept_id, event_id, company_id, created) for ept_id in targets)
@@ -204,101 +273,107 @@ class PsWebhookDelivery(models.Model):
     def _payload(self):
         """The small, versioned body of one delivery, as bytes."""
         event = self.event_id
-        try:
-            data = json.loads(event.payload or "{}")
-        except ValueError:
-            data = {"raw": event.payload}
-        body = {
-            "version": PAYLOAD_VERSION,
-            "id": event.idempotency_key,
-            "type": event.event_type,
-            "created": fields.Datetime.to_string(event.create_date),
-            "company_id": event.company_id.id,
-            "data": data,
-        }
-        return json.dumps(body, separators=(",", ":"), default=str).encode()
+        return payload_body(event.idempotency_key, event.event_type, event.create_date,
+                            event.company_id.id, event.payload)
+
+    def _send_jobs(self):
+        """What sending the batch needs, read in one query (no ORM record per delivery)."""
+        self.env.cr.execute(SQL(
+            """SELECT d.id, d.endpoint_id, d.event_id, d.state, d.attempts, d.event_date,
+                      ev.idempotency_key, ev.event_type, ev.create_date, ev.company_id,
+                      ev.payload
+               FROM ps_webhook_delivery d JOIN ps_event ev ON ev.id = d.event_id
+               WHERE d.id IN %s ORDER BY d.next_attempt, d.id""", tuple(self.ids)))
+        return [{"id": row[0], "endpoint_id": row[1], "event_id": row[2], "state": row[3],
+                 "attempts": row[4], "event_date": row[5], "key": row[6],
+                 "body": payload_body(row[6], row[7], row[8], row[9], row[10])}
+                for row in self.env.cr.fetchall()]
 
     def _send(self):
-        """POST each delivery (a few at a time: the work is waiting on the network), then
-        record every outcome in one statement. An endpoint that cannot be reached (refused
-        connection, timeout) is not tried again in the same batch: its other deliveries are
-        postponed by its backoff base without counting an attempt, so a receiver that is
-        down costs one timeout per batch, not one per delivery."""
+        """POST each delivery, a few at a time (the work is waiting on the network) over
+        the endpoint's kept-alive connections, then record every outcome in one
+        statement. The deliveries stay locked by this transaction until it commits.
+        An endpoint that cannot be reached (refused connection, timeout) is not tried
+        again in the same batch: its other deliveries are postponed by its backoff base
+        without counting an attempt, so a receiver that is down costs one timeout per
+        batch, not one per delivery."""
         if not self:
             return
-        jobs = []
-        for delivery in self:
-            endpoint = delivery.endpoint_id
-            jobs.append({"id": delivery.id, "url": endpoint.url, "secret": endpoint.secret,
-                         "timeout": endpoint.timeout, "body": delivery._payload(),
-                         "key": delivery.idempotency_key, "endpoint": endpoint,
-                         "endpoint_id": endpoint.id})
-        refused = {}
-        for job in jobs:
+        self.env.flush_all()
+        jobs = self._send_jobs()
+        endpoints = self.env["ps.webhook.endpoint"].sudo().browse(
+            sorted({job["endpoint_id"] for job in jobs}))
+        refused = {}    # endpoint id -> why its URL is refused (checked once per batch)
+        for endpoint in endpoints:
             try:
-                job["endpoint"]._ps_check_url(resolve=True)
+                endpoint._ps_check_url(resolve=True)
             except ValidationError as error:
-                refused[job["id"]] = str(error)
+                refused[endpoint.id] = str(error)
         workers = max(1, min(int(get_param(self.env, "webhook_workers", 8)), len(jobs)))
+        targets = {endpoint.id: (endpoint_pool(self.env.cr.dbname, endpoint.id,
+                                               endpoint.url, workers),
+                                 (endpoint.secret or ""), endpoint.timeout)
+                   for endpoint in endpoints if endpoint.id not in refused}
         unreachable = set()     # endpoint ids; shared by the threads (set.add is atomic)
-        with requests.Session() as session:
-            def post(job):
-                if job["id"] in refused:
-                    return job["id"], None, refused[job["id"]]
-                if job["endpoint_id"] in unreachable:
-                    return job["id"], None, POSTPONED
-                timestamp = str(int(time.time()))
-                headers = {
-                    "Content-Type": "application/json", "User-Agent": USER_AGENT,
-                    "X-PS-Timestamp": timestamp,
-                    "X-PS-Signature": sign(job["secret"], timestamp, job["body"]),
-                    "X-PS-Event-Id": job["key"],
-                }
-                try:
-                    response = session.post(job["url"], data=job["body"], headers=headers,
-                                            timeout=job["timeout"], allow_redirects=False)
-                except (requests.ConnectionError, requests.Timeout) as error:
-                    unreachable.add(job["endpoint_id"])
-                    return job["id"], None, f"{type(error).__name__}: {error}"
-                except requests.RequestException as error:
-                    return job["id"], None, f"{type(error).__name__}: {error}"
-                if 200 <= response.status_code < 300:
-                    return job["id"], response.status_code, None
-                return job["id"], response.status_code, \
-                    f"HTTP {response.status_code}: {response.text[:200]}"
 
-            if workers == 1:
-                outcomes = [post(job) for job in jobs]
-            else:
-                with ThreadPoolExecutor(max_workers=workers) as pool:
-                    outcomes = list(pool.map(post, jobs))
-        self._record_outcomes({delivery_id: (code, error)
-                               for delivery_id, code, error in outcomes})
+        def post(job):
+            endpoint_id = job["endpoint_id"]
+            if endpoint_id in refused:
+                return None, refused[endpoint_id]
+            if endpoint_id in unreachable:
+                return None, POSTPONED
+            pool, secret, timeout = targets[endpoint_id]
+            timestamp = str(int(time.time()))
+            headers = {
+                "Content-Type": "application/json", "User-Agent": USER_AGENT,
+                "X-PS-Timestamp": timestamp,
+                "X-PS-Signature": sign(secret, timestamp, job["body"]),
+                "X-PS-Event-Id": job["key"],
+            }
+            try:
+                response = pool.post(job["body"], headers, timeout)
+            except (requests.ConnectionError, requests.Timeout) as error:
+                unreachable.add(endpoint_id)
+                return None, f"{type(error).__name__}: {error}"
+            except requests.RequestException as error:
+                return None, f"{type(error).__name__}: {error}"
+            if 200 <= response.status_code < 300:
+                return response.status_code, None
+            return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
 
-    def _record_outcomes(self, outcomes):
-        """Write each delivery's outcome; schedule the next attempt with exponential
-        backoff, or dead-letter it into the exception queue."""
+        if workers == 1:
+            outcomes = [post(job) for job in jobs]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                outcomes = list(pool.map(post, jobs))
+        self._record_outcomes(jobs, outcomes, endpoints)
+
+    def _record_outcomes(self, jobs, outcomes, endpoints):
+        """Write each delivery's outcome (``outcomes[i]`` = (HTTP code, error) of
+        ``jobs[i]``) in one UPDATE; schedule the next attempt with exponential backoff, or
+        dead-letter it into the exception queue."""
         now = fields.Datetime.now()
-        rows, dead = [], self.browse()
-        for delivery in self:
-            code, error = outcomes[delivery.id]
-            attempts = delivery.attempts + 1
-            endpoint = delivery.endpoint_id
+        limits = {endpoint.id: (endpoint.max_attempts, endpoint.backoff_base)
+                  for endpoint in endpoints}
+        rows, dead = [], []
+        for job, (code, error) in zip(jobs, outcomes, strict=True):
+            attempts = job["attempts"] + 1
+            max_attempts, backoff_base = limits[job["endpoint_id"]]
             if error is POSTPONED:
-                rows.append((delivery.id, delivery.state, delivery.attempts,
-                             now + timedelta(seconds=endpoint.backoff_base),
+                rows.append((job["id"], job["state"], job["attempts"],
+                             now + timedelta(seconds=backoff_base),
                              self.env._("Not attempted: the endpoint could not be reached "
                                         "earlier in the same batch."), None, None, None))
             elif error is None:
-                lag = (now - delivery.event_date).total_seconds() if delivery.event_date else 0
-                rows.append((delivery.id, "sent", attempts, None, None, code, now, lag))
-            elif attempts >= endpoint.max_attempts:
-                rows.append((delivery.id, "dead", attempts, None, error[:MAX_ERROR], code,
+                lag = (now - job["event_date"]).total_seconds() if job["event_date"] else 0
+                rows.append((job["id"], "sent", attempts, None, None, code, now, lag))
+            elif attempts >= max_attempts:
+                rows.append((job["id"], "dead", attempts, None, error[:MAX_ERROR], code,
                              None, None))
-                dead |= delivery
+                dead.append(job["id"])
             else:
-                delay = endpoint.backoff_base * 2 ** (attempts - 1)
-                rows.append((delivery.id, "failed", attempts, now + timedelta(seconds=delay),
+                delay = backoff_base * 2 ** (attempts - 1)
+                rows.append((job["id"], "failed", attempts, now + timedelta(seconds=delay),
                              error[:MAX_ERROR], code, None, None))
         self.env.cr.execute(SQL(
             """UPDATE ps_webhook_delivery d SET state = v.state, attempts = v.attempts,
@@ -312,17 +387,20 @@ class PsWebhookDelivery(models.Model):
             values_sql("(%s, %s, %s, %s::timestamp, %s, %s::integer, %s::timestamp, %s::float)",
                        rows)))
         self.invalidate_recordset()
-        self._update_event_states()
+        self._update_event_states(sorted({job["event_id"] for job in jobs}))
         if dead:
-            dead._raise_dead_letters()
+            self.browse(dead)._raise_dead_letters()
         sent = [row[0] for row in rows if row[1] == "sent"]
         if sent:
             self.browse(sent)._resolve_dead_letters()
 
-    def _update_event_states(self):
+    def _update_event_states(self, event_ids=None):
         """An event is delivered when all its deliveries are, dead when one is dead,
         failed (will retry) while one is retrying."""
-        events = self.event_id
+        events = self.env["ps.event"].browse(event_ids) if event_ids is not None \
+            else self.event_id
+        if not events:
+            return
         self.env.cr.execute(SQL(
             """UPDATE ps_event e SET state = s.state, attempts = s.attempts,
                    last_error = s.last_error, next_attempt = s.next_attempt

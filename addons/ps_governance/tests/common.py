@@ -1,6 +1,7 @@
 import hashlib
 import hmac
 import json
+import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -10,31 +11,43 @@ from odoo.tests import TransactionCase, new_test_user
 class Receiver:  # pylint: disable=too-many-instance-attributes
     """A webhook receiver on 127.0.0.1 (ephemeral port), in a thread. It checks each
     request's signature with ``secret``, answers ``fail_first`` failures per event id
-    (or always with ``always_fail``), and records what it accepted, by event id."""
+    (or always with ``always_fail``), and records what it accepted, by event id. With
+    ``keep_alive`` it speaks HTTP/1.1 and keeps connections open; ``connections`` holds
+    the client address of each connection it was sent requests on."""
 
-    def __init__(self, secret, fail_first=0, always_fail=False):
+    def __init__(self, secret, fail_first=0, always_fail=False, keep_alive=False):
         self.secret = secret
         self.fail_first = fail_first
         self.always_fail = always_fail
         self.requests = []          # every request: (headers, body)
         self.accepted = {}          # event id -> number of times accepted
+        self.connections = set()    # (host, port) of the clients' connections
+        self.sockets = set()        # their sockets, closed on exit
         self.bad_signatures = 0
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
             def do_POST(self):  # noqa: N802 (http.server's naming)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                with receiver.lock:
+                    receiver.connections.add(self.client_address)
+                    receiver.sockets.add(self.connection)
                 status = receiver.handle(dict(self.headers), body)
+                answer = b"ok" if status == 200 else b"nope"
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
+                self.send_header("Content-Length", str(len(answer)))
                 self.end_headers()
-                self.wfile.write(b"ok" if status == 200 else b"nope")
+                self.wfile.write(answer)
 
             def log_message(self, *args):
                 pass
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hook"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
@@ -45,6 +58,12 @@ class Receiver:  # pylint: disable=too-many-instance-attributes
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+        # kept-alive connections end with the receiver, as when a real server goes away
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def handle(self, headers, body):
         with self.lock:

@@ -138,6 +138,44 @@ class TestWebhookOutbound(GovernanceCommon):
         self.assertGreater(min(postponed.mapped("next_attempt")),
                            fields.Datetime.now() + timedelta(seconds=250))
 
+    def test_batches_reuse_the_endpoints_kept_alive_connection(self):
+        self.env["ir.config_parameter"].sudo().set_param("ps_governance.webhook_workers", 1)
+        with Receiver("s3cret-key", keep_alive=True) as receiver:
+            self._endpoint(receiver.url)
+            events = self._emit(self.partners)
+            Delivery = self.env["ps.webhook.delivery"]
+            self.assertEqual(Delivery._cron_dispatch(batch_size=2), 2)
+            self.assertEqual(Delivery._cron_dispatch(batch_size=2), 1)
+        self.assertEqual(receiver.accepted, dict.fromkeys(events.mapped("idempotency_key"), 1))
+        self.assertEqual(receiver.bad_signatures, 0)
+        self.assertEqual(len(receiver.connections), 1,
+                         "three deliveries in two batches over one kept-alive connection")
+
+    def test_one_batch_applies_each_endpoints_own_limits(self):
+        with Receiver("s3cret-key", always_fail=True) as failing, \
+                Receiver("s3cret-key") as healthy:
+            strict = self._endpoint(failing.url, name="Strict", max_attempts=1)
+            patient = self._endpoint(failing.url, name="Patient", max_attempts=5,
+                                     backoff_base=30)
+            good = self._endpoint(healthy.url, name="Good")
+            event = self._emit()
+            self.assertEqual(self.env["ps.webhook.delivery"]._cron_dispatch(), 3)
+        self.assertEqual(len(failing.requests), 2)
+        self.assertEqual(healthy.accepted, {event.idempotency_key: 1})
+        self.assertEqual((strict.delivery_ids.state, strict.delivery_ids.attempts),
+                         ("dead", 1))
+        retry = patient.delivery_ids
+        self.assertEqual((retry.state, retry.attempts, retry.response_code),
+                         ("failed", 1, 503))
+        self.assertAlmostEqual((retry.next_attempt - fields.Datetime.now()).total_seconds(),
+                               30, delta=5)
+        self.assertEqual((good.delivery_ids.state, good.delivery_ids.response_code),
+                         ("sent", 200))
+        self.assertEqual(event.state, "dead", "one of its deliveries is dead")
+        exceptions = self.env["ps.exception"].search([("kind", "=", "webhook_dead_letter"),
+                                                      ("res_id", "in", event.ps_delivery_ids.ids)])
+        self.assertEqual(exceptions.res_id, strict.delivery_ids.id)
+
     def test_queries_per_batch_do_not_grow_with_the_batch(self):
         def dispatch_count(count):
             partners = self.env["res.partner"].create(
@@ -265,6 +303,43 @@ class TestWebhookTransactions(GovernanceCommon):
         self.assertFalse(Delivery.search([("idempotency_key", "=", key)]))
         self.assertFalse(dispatcher["ps.event"].search([("idempotency_key", "=", key)]))
         dispatcher.cr.rollback()
+
+    def test_batch_sent_but_not_committed_is_sent_again_with_the_same_event_id(self):
+        """At least once: a worker that dies after its POSTs and before its commit leaves
+        the deliveries due; the next run sends them again under the same event id, which
+        is what the receiver de-duplicates on."""
+        with Receiver("s3cret-key", keep_alive=True) as receiver:
+            with self.registry.cursor() as cr:
+                env = api.Environment(cr, SUPERUSER_ID, {})
+                endpoint = env["ps.webhook.endpoint"].create(
+                    {"name": "Crash test", "url": receiver.url, "secret": "s3cret-key"})
+                event = env["ps.event"]._emit("crash.test",
+                                              env["res.partner"].search([], limit=1))
+                ids = {"endpoint": endpoint.id, "event": event.id,
+                       "key": event.idempotency_key}
+
+            def cleanup():
+                with self.registry.cursor() as cr:
+                    cr.execute(SQL("DELETE FROM ps_webhook_endpoint WHERE id = %s",
+                                   ids["endpoint"]))
+                    cr.execute(SQL("DELETE FROM ps_event WHERE id = %s", ids["event"]))
+            self.addCleanup(cleanup)
+
+            crashed = self._cursor_env()
+            crashed["ps.webhook.delivery"]._cron_dispatch()
+            crashed.cr.rollback()       # the worker died before its commit
+            for _run in range(2):       # the next run sends again, the one after nothing
+                worker = self._cursor_env()
+                worker["ps.webhook.delivery"]._cron_dispatch()
+                worker.cr.commit()
+            check = self._cursor_env()
+            delivery = check["ps.webhook.delivery"].search(
+                [("endpoint_id", "=", ids["endpoint"])])
+            self.assertEqual((delivery.state, delivery.attempts), ("sent", 1))
+        sent = [headers["X-PS-Event-Id"] for headers, _body in receiver.requests]
+        self.assertEqual(sent, [ids["key"], ids["key"]])
+        self.assertEqual(receiver.accepted, {ids["key"]: 2},
+                         "delivered twice under one id: the receiver keeps one")
 
     @mute_logger("odoo.sql_db")
     def test_two_workers_never_claim_the_same_delivery(self):
