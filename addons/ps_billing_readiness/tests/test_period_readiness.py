@@ -76,6 +76,10 @@ class TestPeriodReadiness(BillingCommon):
         self.assertEqual(readiness.order_id, self.order)
         self.assertEqual(readiness.period_end, date(2026, 10, 31))
         self.assertEqual(readiness.blocker_ids.kind, "unapproved_time")
+        # from the readiness list (Action menu): the orders of the selected readiness
+        wizard = self.env["ps.billing.period.wizard"].with_user(self.finance).with_context(
+            active_model="ps.billing.readiness", active_ids=readiness.ids).create({})
+        self.assertEqual(wizard.order_ids, self.order)
         with self.assertRaises(UserError):
             self.env["ps.billing.period.wizard"].with_user(self.pm).create(
                 {"date_from": date(2026, 10, 31), "date_to": date(2026, 10, 1)})
