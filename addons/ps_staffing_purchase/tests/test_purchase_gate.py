@@ -1,4 +1,5 @@
 from ast import literal_eval
+from unittest.mock import patch
 
 from odoo import Command
 from odoo.api import call_kw
@@ -110,6 +111,24 @@ class TestPurchaseGate(PurchaseGateCommon):
         order = self._order(project_id=self.bank_project.id)
         order.with_user(self.buyer).button_confirm()
         self.assertEqual((order.state, order.ps_approval_state), ("purchase", "not_required"))
+
+    def test_confirming_a_confirmed_order_again_decides_nothing(self):
+        # Odoo's bill-to-PO wizard adds lines to a confirmed order, then calls
+        # button_confirm again. Before the fix the gate recomputed the facts (the amounts
+        # with them) under the wizard's feet, and Odoo's own test_add_bill_to_po failed
+        # with the default rules active (a line lost its discount); Odoo does nothing on
+        # orders past the quotation, nor does the gate now
+        order = self._order(vendor=self.vendor)
+        order.with_user(self.buyer).button_confirm()
+        self.assertEqual(order.state, "purchase")
+        Rule = type(self.env["ps.approval.rule"])
+        with patch.object(Rule, "_matching", autospec=True,
+                          side_effect=Rule._matching) as matching:
+            order.with_user(self.buyer).button_confirm()
+            self.assertFalse(matching.called)
+            self._order(vendor=self.vendor).with_user(self.buyer).button_confirm()
+            self.assertTrue(matching.called, "quotations are still decided")
+        self.assertEqual(order.state, "purchase")
 
     def test_odoo_s_own_second_approval_still_applies(self):
         self.env.company.write({"po_double_validation": "two_step",
