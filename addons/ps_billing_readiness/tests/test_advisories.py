@@ -133,3 +133,34 @@ class TestAdvisories(BillingCommon):
             advisory.with_user(self.consultant).read(["name"])
         advisory.with_user(self.finance).action_accept()
         self.assertEqual(advisory.state, "accepted")
+
+    def _spiking_employees(self, count):
+        employees = self.env["hr.employee"].create([
+            {"name": f"Spiky {index}"} for index in range(count)])
+        monday = date(2026, 11, 9)
+        self.env["account.analytic.line"].create([{
+            "name": "work", "project_id": self.project.id, "employee_id": employee.id,
+            "unit_amount": 70.0 if weeks == 0 else 40.0,
+            "date": monday - timedelta(weeks=weeks)}
+            for employee in employees for weeks in range(5)])
+        return employees
+
+    def test_advisory_sweep_query_count_is_flat(self):
+        with freeze_time("2026-11-18 08:00:00"):
+            self._spiking_employees(2)
+            self.Advisory._advise_hour_spikes()  # warm the caches
+            self._spiking_employees(5)
+            self.env.flush_all()
+            self.env.cr.flush()
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.assertEqual(len(self.Advisory._advise_hour_spikes()), 5)
+            self.env.flush_all()  # as assertQueryCount does (the audit trail included)
+            self.env.cr.flush()
+            count_5 = self.env.cr.sql_log_count - before
+            self.assertLess(count_5, 12)
+            self._spiking_employees(20)
+            self.env.flush_all()
+            self.env.invalidate_all()
+            with self.assertQueryCount(count_5):
+                self.assertEqual(len(self.Advisory._advise_hour_spikes()), 20)
