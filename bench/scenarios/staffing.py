@@ -3,8 +3,9 @@
 The firm comes from bench/generate.py: 50 then 500 employees (quick 5 and 50) with skills,
 two working calendars and leave, one project per 10 employees, 60 timesheet lines per
 employee over 12 weeks, one allocation per employee.
-1. Ranking every employee for a 12-week request asking two skills. Floor: one SQL query
-   per employee set with the same facts (skill levels, leave, allocated hours).
+1. Ranking every employee for a 12-week request asking two skills, in hours per week, then
+   as a percentage of each candidate's working week. Floor: one SQL query per employee set
+   with the same facts (skill levels, leave, allocated hours).
 2. Weekly utilization of every employee over 12 weeks (the ps.staffing.utilization view,
    grouped by employee and week). Floor: the same sums straight from the timesheets.
 """
@@ -50,14 +51,26 @@ def run(ctx):
             floor_s = measure(lambda r=request: rank_floor(env, r))[0]
             ctx.results.add(f"candidate ranking, {WEEKS} weeks", size, seconds, queries,
                             floor=floor_s, note=f"{ranked} candidates")
+            if "load_unit" in request._fields:
+                # the same request as a share of each candidate's own working week
+                share = staffing_request(env, skill_type, gen.made["projects"][0],
+                                         load_unit="percent", load_percent=60.0)
+                env.invalidate_all()
+                seconds, queries = measure(lambda r=share: (
+                    env["ps.staffing.candidate"]._rank(r), env.flush_all()))
+                env.cr.commit()
+                ctx.results.add(f"candidate ranking, {WEEKS} weeks, as a percentage", size,
+                                seconds, queries, floor=floor_s,
+                                note=f"{len(share.candidate_ids)} candidates")
             utilization(ctx, env, size)
 
 
-def staffing_request(env, skill_type, project):
+def staffing_request(env, skill_type, project, **load):
     skills, levels = skill_type.skill_ids, skill_type.skill_level_ids.sorted("level_progress")
+    load = load or {"hours_per_week": 24}
     request = env["ps.staffing.request"].create({
-        "role": "Senior functional consultant", "project_id": project.id,
-        "hours_per_week": 24, "date_start": YEAR_START,
+        "role": "Senior functional consultant",
+        "project_id": project.id, **load, "date_start": YEAR_START,
         "date_end": YEAR_START + datetime.timedelta(weeks=WEEKS, days=-3),
         "skill_line_ids": [Command.create({"skill_type_id": skill_type.id,
                                            "skill_id": skills[k].id,

@@ -142,7 +142,7 @@ class PsStaffingRequest(models.Model):
     @api.model
     def _source_models(self):
         """Models a staffing request can be created from (bridges add theirs)."""
-        return ["project.project"]
+        return []
 
     @api.depends("source_model", "source_id")
     def _compute_source_ref(self):
