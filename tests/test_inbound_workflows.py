@@ -3,14 +3,16 @@ n8n) calls the real inbound webhook endpoint of ps_governance, signed with HMAC,
 workflow addon's allowlisted method runs as the caller's technical user.
 
 ps_governance depends on no workflow addon and the workflow addons do not depend on it, so
-the action record that allows ps_handoff's method is created here as an administrator
-creates it (Governance > Webhooks > Inbound Actions). Runs with every addon installed."""
+the action record that allows ps_handoff's method is created as an administrator creates it:
+"Add Offered Actions" on Governance > Webhooks > Inbound Actions. Runs with every addon
+installed."""
 import hashlib
 import hmac
 import json
 import time
 
 from odoo import Command
+from odoo.exceptions import AccessError
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools import mute_logger
 
@@ -50,10 +52,12 @@ class TestInboundHandoffSigned(HttpCase):
         order.action_confirm()
         cls.handoff = order.ps_handoff_id
         cls.handoff.write({"scope_summary": "Everything signed"})
-        # what an administrator creates in Inbound Actions, then allows to the caller
-        cls.action = cls.env["ps.webhook.action"].create({
-            "name": "Mark a handoff document signed", "code": "handoff.document_signed",
-            "model": "ps.handoff", "method": "_ps_inbound_mark_signed"})
+        # what an administrator does: add the offered actions, allow one to the caller
+        cls.admin_ps = new_test_user(cls.env, login="wf_admin", name="WF Admin",
+                                     groups="ps_base.group_ps_manager")
+        cls.env["ps.webhook.action"].with_user(cls.admin_ps).action_add_offered()
+        cls.action = cls.env["ps.webhook.action"].search(
+            [("model", "=", "ps.handoff"), ("method", "=", "_ps_inbound_mark_signed")])
         cls.caller = cls.env["ps.webhook.caller"].create({
             "name": "E-signature (n8n)", "code": "esign-test", "secret": SECRET,
             "user_id": cls.bot.id, "action_ids": [Command.set(cls.action.ids)]})
@@ -71,7 +75,7 @@ class TestInboundHandoffSigned(HttpCase):
         return response.status_code, response.json()
 
     def _payload(self, event_id="esign-1", **params):
-        return {"event_id": event_id, "action": "handoff.document_signed",
+        return {"event_id": event_id, "action": "handoff.mark_signed",
                 "params": {"handoff": self.handoff.name, "document": self.sow.name,
                            "signature_url": SIGNED_URL, "signature_ref": "ENV-7",
                            "signer": "Jane Client", **params}}
@@ -79,6 +83,23 @@ class TestInboundHandoffSigned(HttpCase):
     def _logs(self, state):
         return self.env["ps.webhook.inbound.log"].search(
             [("caller_id", "=", self.caller.id), ("state", "=", state)])
+
+    def test_offered_methods_become_inbound_actions_once(self):
+        self.assertEqual((self.action.code, self.action.active), ("handoff.mark_signed", True))
+        self.assertIn("Mark a document", self.action.name)
+        self.assertIn("signature_url", self.action.description)
+        resolve = self.env["ps.webhook.action"].search([("method", "=", "_ps_inbound_resolve")])
+        self.assertEqual(resolve, self.env.ref("ps_governance.ps_webhook_action_exception_resolve"),
+                         "the shipped action is not added twice")
+        actions = self.env["ps.webhook.action"].with_context(active_test=False).search([])
+        self.env["ps.webhook.action"].with_user(self.admin_ps).action_add_offered()
+        self.assertEqual(self.env["ps.webhook.action"].with_context(active_test=False)
+                         .search([]), actions, "nothing twice")
+        self.assertNotIn(self.action, self.env["ps.webhook.caller"].search(
+            [("id", "!=", self.caller.id)]).action_ids, "allowed to no other caller")
+        finance = new_test_user(self.env, login="wf_finance", groups="ps_base.group_ps_finance")
+        with self.assertRaises(AccessError):
+            self.env["ps.webhook.action"].with_user(finance).action_add_offered()
 
     def test_signed_call_marks_the_document_once(self):
         self.assertEqual(self.handoff.state, "open")

@@ -1,5 +1,6 @@
 import hashlib
 import hmac
+import inspect
 import json
 import logging
 import secrets
@@ -65,6 +66,50 @@ class PsWebhookAction(models.Model):
                 "(it must be listed in the model's _ps_inbound_actions).",
                 code=self.code, model=self.model, method=self.method))
         return model, self.method
+
+    @api.model
+    def _ps_offered(self):
+        """(model, method, docstring) of every method the installed models offer to inbound
+        webhooks in their ``_ps_inbound_actions``."""
+        offered = []
+        for model_name in sorted(self.env.registry):
+            model = self.env[model_name]
+            if model._abstract or model._transient:
+                continue
+            for method in getattr(type(model), "_ps_inbound_actions", ()):
+                func = getattr(model, method, None)
+                if callable(func):
+                    offered.append((model_name, method, inspect.getdoc(func) or ""))
+        return offered
+
+    @api.model
+    def action_add_offered(self):
+        """Create an Inbound Action for each method an installed addon offers and no action
+        names yet (ps_governance depends on no workflow addon, so it cannot ship theirs).
+        The new actions are allowed to no caller: an administrator allows them."""
+        if not self.env.user.has_group("ps_base.group_ps_manager"):
+            raise AccessError(self.env._("Only PS administrators add inbound actions."))
+        known = self.with_context(active_test=False).search([])
+        pairs = {(action.model, action.method) for action in known}
+        codes = set(known.mapped("code"))
+        vals_list = []
+        for model_name, method, doc in self._ps_offered():
+            if (model_name, method) in pairs:
+                continue
+            code = f"{model_name.removeprefix('ps.')}.{method.removeprefix('_ps_inbound_')}"
+            if code in codes:
+                code = f"{model_name}.{method}"
+            codes.add(code)
+            summary = " ".join(doc.split()).split(". ")[0].rstrip(".")
+            vals_list.append({"name": (summary or code)[:200], "code": code,
+                              "model": model_name, "method": method, "description": doc})
+        created = self.create(vals_list)
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": {
+            "type": "success" if created else "info", "sticky": False,
+            "message": self.env._("Inbound actions added: %s", ", ".join(
+                created.mapped("code"))) if created else self.env._(
+                "Every offered method already has its inbound action."),
+            "next": {"type": "ir.actions.client", "tag": "soft_reload"}}}
 
 
 class PsWebhookCaller(models.Model):
