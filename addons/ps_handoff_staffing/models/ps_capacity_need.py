@@ -12,7 +12,7 @@ class PsCapacityNeed(models.Model):
     staffing_request_ids = fields.One2many(
         "ps.staffing.request", "capacity_need_id", "Staffing Requests", readonly=True)
     staffing_request_id = fields.Many2one(
-        "ps.staffing.request", "Staffing Request", compute="_compute_staffing_request_id",
+        "ps.staffing.request", compute="_compute_staffing_request_id",
         help="The staffing request created from this need (one at most)")
 
     def _compute_staffing_request_id(self):

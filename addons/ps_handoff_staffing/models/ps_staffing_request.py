@@ -5,7 +5,7 @@ class PsStaffingRequest(models.Model):
     _inherit = "ps.staffing.request"
 
     capacity_need_id = fields.Many2one(
-        "ps.capacity.need", "Capacity Need", readonly=True, copy=False, ondelete="set null",
+        "ps.capacity.need", readonly=True, copy=False, ondelete="set null",
         index="btree_not_null",
         help="The provisional demand of an opportunity this request was created from")
     opportunity_id = fields.Many2one(related="capacity_need_id.lead_id", string="Opportunity")
