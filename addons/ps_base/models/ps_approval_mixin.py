@@ -1,4 +1,5 @@
 from collections import defaultdict
+from contextvars import ContextVar
 
 from lxml import etree
 from markupsafe import escape
@@ -14,6 +15,13 @@ ENGINE_FIELDS = ("ps_approval_state", "ps_approval_deferred_user_id",
                  "ps_approval_deferred_action", "ps_approval_editor_id")
 # line states that give an approver read access to the document: all but cancelled
 LIVE_LINE_STATES = ("pending", "waiting", "approved", "rejected", "skipped")
+# (model, id) of the documents whose gate has just decided, on facts recomputed from
+# their sources, that nothing is missing: while the gated action they passed runs, its own
+# state write does not decide again. Held by the running gate only, for the time of its
+# call, in the server's memory: no client can set it (a context key could be forged).
+_GATE_PASSED = ContextVar("ps_approval_gate_passed", default=frozenset())
+# {(model, watched fields): fields of the model they are computed from}, per process
+_SOURCES = {}
 
 
 class PsApprovalMixin(models.AbstractModel):
@@ -212,8 +220,14 @@ class PsApprovalMixin(models.AbstractModel):
         self._ps_check_engine_fields(vals)
         self._ps_check_fact_fields(vals)
         guard_hit = self._ps_guard_hit(vals)
-        if guard_hit:
-            self._ps_raise_if_not_approved()  # as the document is, then as it will be
+        # lines written through the document (x2many commands) may carry forged values of
+        # what the facts are computed from: then everything is decided again after the write
+        nested = any(self._fields[f].type in ("one2many", "many2many")
+                     for f in vals if f in self._fields)
+        # the documents whose gated action is running were just decided on recomputed facts
+        to_check = self if nested else self._ps_gate_pending()
+        if guard_hit and to_check:
+            to_check._ps_raise_if_not_approved()  # as the document is, then as it will be
         watched = self._ps_watched_names()
         # the approval is judged on the state *before* this write: moving past the gate
         # in the same call as changing the approved values must not escape re-approval
@@ -223,11 +237,39 @@ class PsApprovalMixin(models.AbstractModel):
                 self._fields[f].type == "one2many" for f in vals if f in self._fields)):
             self._ps_mark_edited()
         result = super().write(vals)
-        if watched:
+        if watched and in_scope and (nested or self._ps_may_change(vals, watched)):
             in_scope._ps_check_watched_values(scope=in_scope)
-        if guard_hit:
-            self._ps_raise_if_not_approved(scope=in_scope)
+        if guard_hit and to_check:
+            to_check._ps_raise_if_not_approved(scope=in_scope)
         return result
+
+    def _ps_gate_pending(self):
+        """The records of ``self`` the running gate has not just let through."""
+        passed = _GATE_PASSED.get()
+        if not passed:
+            return self
+        return self.browse([rid for rid in self.ids if (self._name, rid) not in passed])
+
+    @api.model
+    def _ps_may_change(self, vals, names):
+        """Whether writing ``vals`` may change the values of fields ``names`` of the
+        document: they are written, or computed (on this model) from a field written."""
+        written = set(vals)
+        if written & names:
+            return True
+        key = (self._name, frozenset(names))
+        sources = _SOURCES.get(key)
+        if sources is None:
+            sources, todo = set(), list(names)
+            while todo:
+                field = self._fields.get(todo.pop())
+                if field is None or field.name in sources:
+                    continue
+                sources.add(field.name)
+                for path in self.pool.field_depends.get(field, ()):
+                    todo.append(path.split(".")[0])
+            _SOURCES[key] = sources
+        return bool(written & sources)
 
     def copy_data(self, default=None):
         # engine fields never travel with a copy (copy=False), nor through a default
@@ -295,7 +337,13 @@ class PsApprovalMixin(models.AbstractModel):
             return origin(self, *args, **kwargs)
         self._ps_before_gate(action)
         ready, waiting = self._ps_gate(action)
-        result = origin(ready, *args, **kwargs) if ready else True
+        result = True
+        if ready:
+            token = _GATE_PASSED.set(_GATE_PASSED.get() | {(ready._name, rid) for rid in ready.ids})
+            try:
+                result = origin(ready, *args, **kwargs)
+            finally:
+                _GATE_PASSED.reset(token)
         if waiting:
             return waiting._ps_waiting_notification(action)
         return result
@@ -472,6 +520,7 @@ class PsApprovalMixin(models.AbstractModel):
         ``paths`` (and what they are computed from), so that a decision never rests on a
         value someone wrote over RPC. Editable computed fields are sources: kept."""
         todo = defaultdict(set)
+        sources = defaultdict(lambda: (set(), set()))  # model: (ids, stored fields read)
 
         def visit(records, path, depth):
             if not records or depth > 8:
@@ -480,6 +529,10 @@ class PsApprovalMixin(models.AbstractModel):
             field = records._fields.get(name)
             if field is None:
                 return
+            if field.store:
+                ids, fnames = sources[records._name]
+                ids.update(records.ids)
+                fnames.add(name)
             if field.compute and (not field.store or field.readonly):
                 new = records
                 if field.store:
@@ -497,12 +550,30 @@ class PsApprovalMixin(models.AbstractModel):
         if not todo:
             return
         env = records.env
+        # one query per model for what still exists, one per model to read the stored
+        # values the computes start from (not one per document as each compute fetches)
+        by_model = defaultdict(set)
+        for (model, _fname), ids in todo.items():
+            by_model[model].update(ids)
+        existing = {model: set(env[model].browse(ids).exists().ids)
+                    for model, ids in by_model.items()}
+        for model, (ids, fnames) in sources.items():
+            recs = env[model].browse(ids & existing[model] if model in existing else ids)
+            if recs and fnames:
+                # with every field Odoo prefetches, as reading one of them would: the computes
+                # that follow read other fields of the same records, document by document
+                prefetched = [f for f in fnames if recs._fields[f].prefetch is True]
+                if prefetched:
+                    recs._fetch_field(recs._fields[prefetched[0]])
+                recs.fetch(list(fnames))
+        todo = {(model, fname): [rid for rid in ids if rid in existing[model]]
+                for (model, fname), ids in todo.items()}
         for (model, fname), ids in todo.items():
-            recs = env[model].browse(ids).exists()
+            recs = env[model].browse(ids)
             env.add_to_compute(recs._fields[fname], recs)
         # reading a field marked to compute recomputes it, what it depends on first
         for (model, fname), ids in todo.items():
-            env[model].browse(ids).exists()._recompute_recordset([fname])
+            env[model].browse(ids)._recompute_recordset([fname])
         env.flush_all()
 
     def _ps_mark_edited(self):
@@ -598,6 +669,8 @@ class PsApprovalMixin(models.AbstractModel):
         if not self or not Rule._rule_ids_for(self._name):
             return {}
         matches = Rule._matching(self, refresh=refresh)
+        if not any(matches.values()):
+            return {}
         in_scope = set((self._ps_reapproval_scope() if scope is None else scope).ids)
         approved = set()
         for req in self.env["ps.approval.request"].sudo().search_fetch(

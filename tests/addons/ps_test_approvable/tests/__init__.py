@@ -1,1 +1,2 @@
 from . import test_declared_document
+from . import test_gate_cost
