@@ -1,6 +1,8 @@
 """Summarise the logs of Odoo's own test runs for `make test-odoo` (tools/run_odoo_tests.sh).
 
-Usage: python3 tools/odoo_test_report.py [--tsv FILE] PASS HOLDS KNOWN MODULE=LOG[=SECONDS] ...
+Usage: python3 tools/odoo_test_report.py [--tsv FILE] [--rerun TEST=LOG ...] PASS HOLDS KNOWN
+           MODULE=LOG[=SECONDS] ...
+       python3 tools/odoo_test_report.py --browser-failures MODULE=LOG ...
 
 Reads each Odoo log (one per module, run with --test-tags), finds the tests Odoo reported as
 FAIL or ERROR and the "N failed, M error(s) of K tests" line, and prints per module the
@@ -13,6 +15,12 @@ PASS "archived" (every approval rule archived): any other failure fails the run.
 PASS "vanilla" (the Odoo modules without the suite): likewise.
 PASS "policies" (default policies active): a failure fails the run unless its test id is
 listed in HOLDS (a file: a deliberate hold of a policy); listed holds that passed are reported.
+--rerun: a browser test (a tour) that failed is run once more, alone, on a fresh copy of the
+database (LOG); passing then, it is reported as flaky with its first failure, not counted
+(browser tours race with the requests the page still sends; a real failure fails again).
+--browser-failures prints the ids of the failed browser tests of the logs, one a line.
+An ERROR line logged outside a test (a request that failed) is shown with the last exception
+line of its traceback.
 Exit status: 0 when nothing unexpected failed, 1 otherwise. Standard library only.
 """
 
@@ -71,6 +79,7 @@ def parse_log(path):
     failures, others, totals = [], [], None
     browser = {}  # test id -> first ERROR line the browser of that test logged
     current = None  # [test_id, flavour, traceback lines]
+    other = None  # [index in others, traceback lines] of the last ERROR line outside a test
     with open(path, encoding="utf-8", errors="replace") as log:
         for raw in log:
             line = raw.rstrip("\n")
@@ -78,10 +87,17 @@ def parse_log(path):
             if not record:
                 if current is not None:
                     current[2].append(line)
+                elif other is not None:
+                    other[1].append(line)
                 continue
             if current is not None:
                 failures.append((current[0], current[1], first_error_line(current[2])))
                 current = None
+            if other is not None:
+                # a request's traceback says what actually failed: its last exception line
+                if any(EXCEPTION_RE.match(tb_line) for tb_line in other[1]):
+                    others[other[0]] += f" <- {first_error_line(other[1])[:250]}"
+                other = None
             message = record.group("message")
             totals_match = TOTALS_RE.search(message)
             if totals_match:
@@ -101,6 +117,7 @@ def parse_log(path):
                 if logger.endswith(".browser"):
                     browser.setdefault(logger.removesuffix(".browser"), message)
                 others.append(f"{record.group('level')} {record.group('logger')}: {message}"[:300])
+                other = [len(others) - 1, []]
     if current is not None:
         failures.append((current[0], current[1], first_error_line(current[2])))
     merged = {}  # one entry a test: its failing subtests are counted, the first one shown
@@ -156,6 +173,7 @@ class Report:
         self.holds = holds
         self.total_tests = self.total_bad = 0
         self.unexpected, self.held, self.problems, self.warnings = [], [], [], []
+        self.flaky = []  # browser tests that failed once and passed when run again
         self.modules_run = set()
 
     def add_module(self, module, log_path, seconds):
@@ -186,6 +204,26 @@ class Report:
         if others or failures:
             print(f"{'':<18}log: {log_path}")
 
+    def rerun(self, reruns):
+        """``reruns``: {test id: log of the test run again alone}. A browser test (a tour)
+        that failed and passed when run again is not counted as failing: it is listed with
+        its first failure, as flaky. Failing again, it stays a failure."""
+        for entries in (self.unexpected, self.held):
+            for entry in list(entries):
+                module, test, _flavour, _first_line = entry
+                if test not in reruns:
+                    continue
+                totals, failures, _others = parse_log(reruns[test])
+                passed = totals is not None and totals["tests"] > 0 \
+                    and not totals["failed"] and not totals["errors"] and not failures
+                if passed:
+                    entries.remove(entry)
+                    self.flaky.append(entry)
+                    self.total_bad -= 1
+                else:
+                    self.problems.append(f"{module}: {test} failed again when run alone"
+                                         f" ({reruns[test]})")
+
     def stale_holds(self):
         failing = {test for _, test, _, _ in self.held + self.unexpected}
         return [test for test in self.holds
@@ -208,6 +246,11 @@ class Report:
                                        else ":"))
             for module, test, flavour, first_line in self.unexpected:
                 print(f"  [{module}] {flavour} {test}\n      {first_line}")
+        if self.flaky:
+            print("\nBrowser tests that failed, then passed when run again alone (not counted;"
+                  " the first failure):")
+            for module, test, flavour, first_line in self.flaky:
+                print(f"  [{module}] {flavour} {test}\n      {first_line}")
         for title, lines in (
             ("ERROR lines logged outside the test results (not counted):", self.warnings),
             ("Other problems:", self.problems),
@@ -221,10 +264,28 @@ class Report:
                     print(f"  {line}")
 
 
+def browser_failures(runs):
+    """Test ids of the browser tests (tours) that failed in the logs, one a line."""
+    for run in runs:
+        _module, log_path, *_rest = run.split("=")
+        _totals, failures, _others = parse_log(log_path)
+        for test, _flavour, first_line in failures:
+            if " | browser: " in first_line or "The test code" in first_line:
+                print(test)
+    return 0
+
+
 def main(argv):
-    tsv_path = None
-    if argv[:1] == ["--tsv"]:
-        tsv_path, argv = argv[1], argv[2:]
+    if argv[:1] == ["--browser-failures"]:
+        return browser_failures(argv[1:])
+    tsv_path, reruns = None, {}
+    while argv[:1] in (["--tsv"], ["--rerun"]):
+        if argv[0] == "--tsv":
+            tsv_path = argv[1]
+        else:
+            test, _sep, log_path = argv[1].partition("=")
+            reruns[test] = log_path
+        argv = argv[2:]
     pass_name, holds_path, known_path, runs = argv[0], argv[1], argv[2], argv[3:]
     allowed = {test: f"known: {why}" for test, why in read_holds(known_path).items()}
     if pass_name == "policies":
@@ -235,13 +296,15 @@ def main(argv):
     for run in runs:
         module, log_path, *rest = run.split("=")
         report.add_module(module, log_path, float(rest[0]) if rest and rest[0] else None)
+    report.rerun(reruns)
     report.print_details(pass_name, holds_path, known_path)
     if tsv_path:
         report.write_tsv(tsv_path)
     ok = not report.unexpected and not report.problems
     print(f"\npass '{pass_name}': {'OK' if ok else 'FAILED'}: {report.total_tests} tests,"
           f" {report.total_bad} failed or in error ({len(report.held)} allowed,"
-          f" {len(report.unexpected)} unexpected, {len(report.stale_holds())} stale allowances,"
+          f" {len(report.unexpected)} unexpected, {len(report.flaky)} flaky browser tests,"
+          f" {len(report.stale_holds())} stale allowances,"
           f" {len(report.problems)} other problems)")
     print(f"{pass_name}: {report.total_tests - report.total_bad} passed,"
           f" {report.total_bad} failed")

@@ -38,6 +38,10 @@
 #                       says what to install: ODOO_TEST_TAGS=/sale:TestSaleFlow,/project:TestX
 #   ODOO_TEST_AT_INSTALL  registry (default) | native: see above
 #   ODOO_TEST_TIMEOUT   seconds one module may take before it is stopped (default 3600)
+#   ODOO_TEST_BROWSER_RERUNS  browser tests (tours) of a module that, having failed, run once
+#                       more alone on a fresh copy (default 3, 0: none): the report lists one
+#                       that passes then as flaky, with its first failure; failing again, it
+#                       fails the pass. Tours race with requests the page still sends.
 # Logs: .cache/logs/<database>/<pass>-<module>.log (the newest 5 runs are kept).
 set -euo pipefail
 # shellcheck source=tools/lib.sh
@@ -54,6 +58,7 @@ ODOO_TEST_KNOWN="${ODOO_TEST_KNOWN:-$REPO_ROOT/tools/odoo_test_known_failures.tx
 ODOO_TEST_ACCOUNT_FILES="${ODOO_TEST_ACCOUNT_FILES:-test_account_move_*.py test_account_payment*.py test_account_move_reconcile.py test_reconciliation*.py test_account_bank_statement*.py}"
 ODOO_TEST_TIMEOUT="${ODOO_TEST_TIMEOUT:-3600}"
 ODOO_TEST_AT_INSTALL="${ODOO_TEST_AT_INSTALL:-registry}"
+ODOO_TEST_BROWSER_RERUNS="${ODOO_TEST_BROWSER_RERUNS:-3}"
 
 case "$ODOO_TEST_PASS" in
     archived | policies | vanilla) passes=("$ODOO_TEST_PASS") ;;
@@ -154,6 +159,7 @@ if [ -n "${ODOO_TEST_TAGS:-}" ]; then run_units=(selected); fi
 overall=0
 for pass in "${passes[@]}"; do
     reports=()
+    reruns=()
     for module in "${run_units[@]}"; do
         copy="${DB}_${pass:0:3}_${module}"
         COPIES+=("$copy")
@@ -191,10 +197,42 @@ for pass in "${passes[@]}"; do
         fi
         drop_db "$copy" "$DATA_DIR/filestore/$copy"
         reports+=("$module=$logfile=$elapsed")
+        # a browser test (tour) that failed runs once more, alone, on a fresh copy: the report
+        # lists it as flaky if it passes then, as failing if it fails again
+        n=0
+        while read -r failed_test; do
+            [ -n "$failed_test" ] || continue
+            n=$((n + 1))
+            if [ "$n" -gt "$ODOO_TEST_BROWSER_RERUNS" ]; then
+                warn "[$pass] $module: more than $ODOO_TEST_BROWSER_RERUNS browser tests failed: not run again"
+                break
+            fi
+            test_module="$(sed -E 's/^odoo\.addons\.([a-z0-9_]+)\..*/\1/' <<<"$failed_test")"
+            class_method="$(awk -F. '{print $(NF-1)"."$NF}' <<<"$failed_test")"
+            rerun_copy="${copy}_re$n"
+            rerun_log="$RUN_LOG_DIR/$pass-$module-rerun$n.log"
+            COPIES+=("$rerun_copy")
+            psql_admin -v copy="$rerun_copy" -v tpl="$DB" <<<'CREATE DATABASE :"copy" TEMPLATE :"tpl";'
+            if [ -d "$DATA_DIR/filestore/$DB" ]; then
+                cp -a "$DATA_DIR/filestore/$DB" "$DATA_DIR/filestore/$rerun_copy"
+            fi
+            if [ "$pass" = archived ]; then
+                psql -X -w -q -d "$rerun_copy" -v ON_ERROR_STOP=1 \
+                    <<<'UPDATE ps_approval_rule SET active = false WHERE active;' >/dev/null
+            fi
+            log "[$pass] $module: browser test $failed_test failed: run again alone; log: $rerun_log"
+            timeout --foreground --kill-after=60 "$ODOO_TEST_TIMEOUT" "${odoo_cmd[@]}" \
+                -d "$rerun_copy" --test-tags="/$test_module:$class_method" --stop-after-init \
+                --http-port="$(free_port)" --addons-path="$ADDONS_PATH" --data-dir="$DATA_DIR" \
+                --log-level=info "${DB_ARGS[@]}" >"$rerun_log" 2>&1 || true
+            drop_db "$rerun_copy" "$DATA_DIR/filestore/$rerun_copy"
+            reruns+=(--rerun "$failed_test=$rerun_log")
+        done < <("$PYTHON" "$REPO_ROOT/tools/odoo_test_report.py" --browser-failures \
+                 "$module=$logfile")
     done
     "$PYTHON" "$REPO_ROOT/tools/odoo_test_report.py" \
-        --tsv "$RUN_LOG_DIR/$pass-failures.tsv" "$pass" "$ODOO_TEST_HOLDS" "$ODOO_TEST_KNOWN" \
-        "${reports[@]}" \
+        --tsv "$RUN_LOG_DIR/$pass-failures.tsv" "${reruns[@]}" \
+        "$pass" "$ODOO_TEST_HOLDS" "$ODOO_TEST_KNOWN" "${reports[@]}" \
         | tee "$RUN_LOG_DIR/$pass-summary.txt" || overall=1
 done
 
