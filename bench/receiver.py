@@ -93,6 +93,7 @@ class Receiver:
         self.process = None
 
     def start(self, wait=10.0):
+        # the process outlives this call: stop() ends it  # pylint: disable=consider-using-with
         self.process = subprocess.Popen(  # noqa: S603 - our own script
             [sys.executable, __file__, "--port", str(self.port), "--secret", self.secret])
         deadline = time.monotonic() + wait
@@ -127,5 +128,5 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--secret", required=True)
-    args = parser.parse_args()
-    serve(args.port, args.secret)
+    options = parser.parse_args()
+    serve(options.port, options.secret)

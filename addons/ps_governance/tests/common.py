@@ -1,3 +1,4 @@
+import contextlib
 import hashlib
 import hmac
 import json
@@ -60,10 +61,8 @@ class Receiver:  # pylint: disable=too-many-instance-attributes
         self.server.server_close()
         # kept-alive connections end with the receiver, as when a real server goes away
         for sock in self.sockets:
-            try:
+            with contextlib.suppress(OSError):     # already closed by the client
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
 
     def handle(self, headers, body):
         with self.lock:
