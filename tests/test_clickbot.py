@@ -1,4 +1,5 @@
-"""Odoo's own clickbot over the suite's top menu, as the administrator and as a plain PS user.
+"""Odoo's own clickbot over the suite's top menu, as the administrator, a plain PS user and each
+role of the suite (project manager, resource manager, finance controller).
 
 The clickbot (web/static/src/webclient/clickbot/clickbot.js) opens every menu under
 "Professional Services", switches every view of each action and toggles every filter; an
@@ -8,8 +9,9 @@ crashes (a field that cannot be read, a broken compute) only show with a row to 
 """
 
 import importlib
+from datetime import timedelta
 
-from odoo import Command
+from odoo import Command, fields
 from odoo.tests import HttpCase, new_test_user, tagged
 from odoo.tools.safe_eval import safe_eval
 
@@ -37,7 +39,25 @@ class TestClickbot(HttpCase):
             env, login="ps_clickbot_user", name="Clara Clickbot",
             groups="base.group_user,ps_base.group_ps_user",
         )
-        users = cls.admin | cls.ps_user
+        # each role with the suite's group for it and the Odoo groups such a person has
+        cls.pm = new_test_user(
+            env, login="ps_clickbot_pm", name="Paul Clickbot (delivery lead)",
+            groups="ps_base.group_ps_project_manager,project.group_project_manager,"
+                   "hr_timesheet.group_hr_timesheet_approver,sales_team.group_sale_salesman",
+        )
+        cls.rm = new_test_user(
+            env, login="ps_clickbot_rm", name="Rita Clickbot (resource manager)",
+            groups="ps_base.group_ps_resource_manager,project.group_project_user,"
+                   "hr_timesheet.group_hr_timesheet_user",
+        )
+        cls.finance = new_test_user(
+            env, login="ps_clickbot_finance", name="Fred Clickbot (finance)",
+            groups="ps_base.group_ps_finance,account.group_account_invoice,"
+                   "sales_team.group_sale_salesman_all_leads,"
+                   "hr_timesheet.group_hr_timesheet_approver",
+        )
+        cls.roles = cls.pm | cls.rm | cls.finance
+        users = cls.admin | cls.ps_user | cls.roles
         if "tour_enabled" in env["res.users"]._fields:  # no onboarding tour in the way
             users.write({"tour_enabled": False})
         env["hr.employee"].create([
@@ -142,6 +162,21 @@ class TestClickbot(HttpCase):
                     raise
                 continue
             records.populate(env, cls.admin, cls.ps_user)
+        # the delivery lead's own staffing: a request on a project he leads, on which he is
+        # booked (Requests, Allocations and Utilization show his rows only)
+        today = fields.Date.context_today(env["res.users"])
+        monday = today - timedelta(days=today.weekday())
+        pm_project = env["project.project"].create({
+            "name": "Clickbot delivery", "user_id": cls.pm.id})
+        pm_request = env["ps.staffing.request"].create({
+            "project_id": pm_project.id, "role": "Clickbot delivery lead", "hours_per_week": 8,
+            "date_start": monday, "date_end": monday + timedelta(days=27)})
+        pm_request.action_submit()
+        pm_allocation = env["ps.staffing.allocation"].create({
+            "employee_id": cls.pm.employee_ids[:1].id, "project_id": pm_project.id,
+            "request_id": pm_request.id, "date_start": monday,
+            "date_end": monday + timedelta(days=27), "hours_per_week": 8})
+        pm_allocation.action_confirm()
         env["ps.audit.log"]._flush_buffer()
         env.flush_all()
 
@@ -200,3 +235,53 @@ class TestClickbot(HttpCase):
         self.assertIn("Professional Services / Approvals / My Approvals", names)
         self.assertNotIn("Professional Services / Governance / Exceptions", names)
         self._click_everywhere(self.ps_user.login)
+
+    def _assert_sections(self, user, shown, hidden):
+        """The menus under the suite's root that ``user`` sees include every path of
+        ``shown`` and none that starts with a path of ``hidden``."""
+        names = self._suite_actions(user)
+        root = "Professional Services / "
+        self.assertLessEqual({root + path for path in shown}, set(names),
+                             f"{user.login} misses a menu of their role")
+        self.assertFalse([name for name in names
+                          if any(name.startswith(root + path) for path in hidden)],
+                         f"{user.login} sees a menu of another role")
+
+    def test_clickbot_as_project_manager(self):
+        self._assert_every_list_has_a_record(self.pm)
+        self._assert_sections(
+            self.pm,
+            shown={"Handoffs / Handoffs", "Handoffs / Kickoff Exceptions",
+                   "Staffing / Requests", "Staffing / Allocations",
+                   "Billing Readiness / Readiness", "Billing Readiness / Timesheet Approval",
+                   "Approvals / Change Orders", "Approvals / Budget Changes",
+                   "Governance / Scorecard / Dashboard"},
+            hidden={"Billing Readiness / Advisories", "Governance / Exceptions",
+                    "Governance / Webhooks", "Governance / Audit",
+                    "Approvals / All Approval Requests", "Configuration"})
+        self._click_everywhere(self.pm.login)
+
+    def test_clickbot_as_resource_manager(self):
+        self._assert_every_list_has_a_record(self.rm)
+        self._assert_sections(
+            self.rm,
+            shown={"Staffing / Requests", "Staffing / Allocations", "Staffing / Utilization",
+                   "Governance / Scorecard / Dashboard", "Approvals / My Approvals"},
+            hidden={"Billing Readiness", "Governance / Exceptions", "Governance / Webhooks",
+                    "Governance / Audit", "Approvals / All Approval Requests",
+                    "Configuration"})
+        self._click_everywhere(self.rm.login)
+
+    def test_clickbot_as_finance_controller(self):
+        self._assert_every_list_has_a_record(self.finance)
+        self._assert_sections(
+            self.finance,
+            shown={"Billing Readiness / Readiness", "Billing Readiness / Blockers",
+                   "Billing Readiness / Timesheet Approval", "Billing Readiness / WIP Aging",
+                   "Billing Readiness / Advisories", "Billing Readiness / Retainer Overages",
+                   "Governance / Exceptions", "Governance / Audit / Audit Trail",
+                   "Governance / Webhooks / Deliveries", "Approvals / All Approval Requests",
+                   "Staffing / Allocations", "Staffing / Utilization"},
+            hidden={"Staffing / Requests", "Handoffs / Capacity Demand",
+                    "Governance / Webhooks / Inbound Actions", "Configuration"})
+        self._click_everywhere(self.finance.login)
