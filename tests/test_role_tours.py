@@ -11,6 +11,7 @@ inbox (ps_base/tests/test_ui.py, ps_approvals/tests/test_ui.py).
 from datetime import timedelta
 
 from odoo import Command, fields
+from odoo.exceptions import UserError
 from odoo.tests import HttpCase, new_test_user, tagged
 
 
@@ -85,6 +86,8 @@ class TestRoleTours(HttpCase):
             **period,
         })
         request.with_user(pm).action_submit()
+        with self.assertRaisesRegex(UserError, "Only resource managers rank candidates"):
+            request.with_user(pm).action_rank_candidates()
 
         self.start_tour("/odoo", "ps_test_tours_resource_manager_allocates", login=rm.login)
 
@@ -163,6 +166,8 @@ class TestRoleTours(HttpCase):
         self.assertEqual(set(readiness.blocker_ids.mapped("kind")),
                          {"po_expired", "unapproved_time"})
         self.assertFalse(readiness.amount_to_invoice, "time not approved is not delivered")
+        with self.assertRaisesRegex(UserError, "None of these orders can be invoiced now"):
+            readiness.with_user(controller).action_create_invoices()
 
         self.start_tour("/odoo", "ps_test_tours_controller_invoices", login=controller.login)
 
