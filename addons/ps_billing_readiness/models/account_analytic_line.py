@@ -65,7 +65,8 @@ class AccountAnalyticLine(models.Model):
             if not self.env.su and set(LOCKED_FIELDS) & vals.keys():
                 self._ps_check_locked()
                 # a submitted timesheet changed goes back to its author for submission
-                changed = self.filtered(lambda l: l.ps_timesheet_state == "submitted")
+                changed = self.sudo().filtered(
+                    lambda l: l.ps_timesheet_state == "submitted").with_env(self.env)
                 if changed:
                     changed._ps_review_write({"ps_timesheet_state": "draft"})
         return super().write(vals)
@@ -173,9 +174,13 @@ class AccountAnalyticLine(models.Model):
 
     def _ps_check_locked(self):
         """Approved time is locked for everyone but its reviewers."""
-        approved = self.filtered(lambda l: l.ps_timesheet_state == "approved")
+        # sudo: the state of the lines being written, read once with the row Odoo's write
+        # reads anyway, not through the record rules again (write checks the access)
+        approved = self.sudo().filtered(lambda l: l.ps_timesheet_state == "approved") \
+            .with_env(self.env)
         locked = approved - approved._ps_reviewable()
         if locked:
+            locked.check_access("write")  # who may not write them learns nothing of them
             raise UserError(self.env._(
                 "Approved time cannot be changed or deleted (%s, %s h on %s). Ask the "
                 "project manager to reset it to draft first.",
