@@ -19,6 +19,14 @@ MAX_BODY = 64 * 1024
 MAX_LOGGED = 4000
 
 
+def inbound_methods(model):
+    """The methods a model offers to inbound webhooks: every ``_ps_inbound_actions`` of the
+    classes it is made of, so that two addons extending one model each add theirs."""
+    methods = set()
+    for cls in type(model).__mro__:
+        methods.update(cls.__dict__.get("_ps_inbound_actions", ()))
+    return methods
+
 class InboundRefused(Exception):
     """An inbound call refused with an HTTP status and a reason for the caller."""
 
@@ -60,7 +68,7 @@ class PsWebhookAction(models.Model):
                 "Action %(code)s: model %(model)s is not installed.",
                 code=self.code, model=self.model))
         model = self.env[self.model]
-        if self.method not in getattr(type(model), "_ps_inbound_actions", ()):
+        if self.method not in inbound_methods(model):
             raise ValidationError(self.env._(
                 "Action %(code)s: %(model)s does not offer %(method)s to inbound webhooks "
                 "(it must be listed in the model's _ps_inbound_actions).",
@@ -76,7 +84,7 @@ class PsWebhookAction(models.Model):
             model = self.env[model_name]
             if model._abstract or model._transient:
                 continue
-            for method in getattr(type(model), "_ps_inbound_actions", ()):
+            for method in sorted(inbound_methods(model)):
                 func = getattr(model, method, None)
                 if callable(func):
                     offered.append((model_name, method, inspect.getdoc(func) or ""))

@@ -5,8 +5,10 @@ import time
 
 from odoo import Command
 from odoo.exceptions import AccessError, ValidationError
-from odoo.tests import HttpCase, new_test_user, tagged
+from odoo.tests import HttpCase, TransactionCase, new_test_user, tagged
 from odoo.tools import mute_logger
+
+from ..models.ps_webhook_caller import inbound_methods
 
 SECRET = "inbound-secret"
 
@@ -147,3 +149,23 @@ class TestWebhookInbound(HttpCase):
         with self.assertRaises(AccessError):
             self.caller.with_user(finance).write({"user_id": finance.id})
         self.assertEqual(self.caller.with_user(self.admin_ps).secret, SECRET)
+
+
+@tagged("post_install", "-at_install")
+class TestInboundMethodsAddUp(TransactionCase):
+    """Two addons extending one model each offer their methods: the lists add up."""
+
+    def test_every_class_of_the_model_counts(self):
+        class Base:
+            _ps_inbound_actions = ("_ps_inbound_a",)
+
+        class FirstAddon(Base):
+            _ps_inbound_actions = ("_ps_inbound_b",)
+
+        class SecondAddon(FirstAddon):
+            _ps_inbound_actions = ("_ps_inbound_c",)
+
+        self.assertEqual(inbound_methods(SecondAddon()),
+                         {"_ps_inbound_a", "_ps_inbound_b", "_ps_inbound_c"})
+        self.assertIn("_ps_inbound_resolve", inbound_methods(self.env["ps.exception"]))
+        self.assertEqual(inbound_methods(self.env["res.partner"]), set())
