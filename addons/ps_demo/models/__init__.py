@@ -1,0 +1,1 @@
+from . import ps_demo_story
