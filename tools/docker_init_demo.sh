@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # One-shot service `ps-demo-init` of docker-compose.yml, run inside the odoo:18.0 image:
-# create the database ps_demo with the six addons and their demo data, unless it already
-# has them. Connection options come from the mounted odoo.conf.
+# create the database ps_demo with the six addons, their demo data and the demo story of
+# ps_demo (a firm with two practices and a quarter of activity), unless it already has
+# them. Connection options come from the mounted odoo.conf.
 set -euo pipefail
 
 DB="${PS_DEMO_DB:-ps_demo}"
-MODULES="ps_base,ps_handoff,ps_staffing,ps_billing_readiness,ps_approvals,ps_governance"
+MODULES="ps_base,ps_handoff,ps_staffing,ps_billing_readiness,ps_approvals,ps_governance,ps_demo"
 CONF="${ODOO_RC:-/etc/odoo/odoo.conf}"
 
 conf_value() {

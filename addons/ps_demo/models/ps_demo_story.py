@@ -93,8 +93,9 @@ class PsDemoStory(models.AbstractModel):
         return story.records
 
 
-class _Story:
-    """One run of the story: the records it made are in ``records`` (for the tests)."""
+class _Story:  # pylint: disable=too-many-instance-attributes
+    """One run of the story: the records it made are in ``records`` (for the tests); its
+    chapters hand what they made to the next ones through its attributes."""
 
     def __init__(self, env):
         self.env = env
@@ -169,7 +170,8 @@ class _Story:
         } for key, title in (("pm", "Engagement Manager"), ("rm", "Resource Manager"),
                              ("finance", "Finance Controller"), ("sales", "Account Executive"),
                              ("sales_manager", "Head of Sales"))])
-        self.staff = dict(zip(("pm", "rm", "finance", "sales", "sales_manager"), staff))
+        self.staff = dict(zip(("pm", "rm", "finance", "sales", "sales_manager"), staff,
+                              strict=True))
         employees = {}
         for practice, name, title, user_key, employee_skills, _hours in EMPLOYEES:
             lead = employees.get(f"lead:{practice}")
@@ -268,7 +270,8 @@ class _Story:
             ("Helios Retail", "45 Meir", "Antwerp", "2000"),
             ("Kestrel Logistics", "8 Havenlaan", "Ghent", "9000"),
             ("Nordvik Energy", "3 Quai de la Batte", "Liège", "4000"))])
-        self.customers = dict(zip(("aurora", "helios", "kestrel", "nordvik"), customers))
+        self.customers = dict(zip(("aurora", "helios", "kestrel", "nordvik"), customers,
+                                  strict=True))
         # a bank: a regulated client (ps_approvals)
         self.customers["aurora"].ps_is_regulated = True
         env["res.partner"].create([{
@@ -349,7 +352,6 @@ class _Story:
     def _handoffs(self):
         env = self.env
         pm = self.users["pm"]
-        sales = self.users["sales"]
         Milestone = env["project.milestone"]
         started_stage = env.ref("project.project_project_stage_1")
         handoffs = {key: self.orders[key].ps_handoff_id
@@ -492,7 +494,7 @@ class _Story:
             "name": f"{department.name}: practice development", "allow_timesheets": True,
             "user_id": self.users["pm"].id, "company_id": self.company.id,
         } for department in self.departments.values()])
-        internal = dict(zip(self.departments, internal))
+        internal = dict(zip(self.departments, internal, strict=True))
         off = {(leave.employee_id.id, leave.request_date_from + timedelta(days=day))
                for leave in self.leaves
                for day in range((leave.request_date_to - leave.request_date_from).days + 1)}

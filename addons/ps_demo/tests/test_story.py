@@ -13,6 +13,7 @@ class TestDemoStory(TransactionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.env = cls.env(context=dict(cls.env.context, tracking_disable=True))
         cls.story = cls.env["ps.demo.story"]._load()
         cls.today = fields.Date.context_today(cls.env["res.partner"])
         cls.monday = cls.today - timedelta(days=cls.today.weekday())
