@@ -122,6 +122,9 @@ class TestDemoStory(TransactionCase):
         endpoint = self.story["webhook_endpoint"]
         self.assertFalse(endpoint.active)
         self.assertTrue(self.env["ps.kpi.value"].search_count([("is_latest", "=", True)]))
+        weekly = self.env["ps.kpi.value"].search([("period", "=", "weekly")])
+        self.assertGreaterEqual(len(set(weekly.mapped("period_start"))), 14,
+                                "the scorecard has a value for every week of the quarter")
         pending = self.env["ps.approval.request"].search([("state", "=", "pending")])
         self.assertTrue({"sale.order", "ps.staffing.allocation", "ps.kickoff.exception",
                          "account.move", "hr.expense.sheet"} <= set(pending.mapped("res_model")))
