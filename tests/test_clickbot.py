@@ -18,7 +18,7 @@ from odoo.tools.safe_eval import safe_eval
 ROOT_MENU = "ps_base.ps_root_menu"
 # each workflow addon may ship tests/clickbot_records.py with populate(env, admin, ps_user),
 # which gives every list of its menus a row
-SUITE_ADDONS = ("ps_staffing", "ps_billing_readiness", "ps_governance")
+SUITE_ADDONS = ("ps_staffing", "ps_billing_readiness", "ps_governance", "ps_staffing_purchase")
 CLICKBOT = (
     "odoo.loader.modules.get('@web/webclient/clickbot/clickbot_loader')"
     f".startClickEverywhere('{ROOT_MENU}', false);"
@@ -153,7 +153,11 @@ class TestClickbot(HttpCase):
             "details": "Raised by the clickbot test", "severity": "warning",
         }])
         env["ps.event"]._emit("clickbot.test", requests)
+        installed = set(env["ir.module.module"].search(
+            [("name", "in", SUITE_ADDONS), ("state", "=", "installed")]).mapped("name"))
         for addon in SUITE_ADDONS:
+            if addon not in installed:  # the purchase bridge, where Purchase is not installed
+                continue
             name = f"odoo.addons.{addon}.tests.clickbot_records"
             try:
                 records = importlib.import_module(name)

@@ -39,7 +39,7 @@ if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/
     die "Chromium is needed for the browser tours (Debian: apt-get install chromium)."
 fi
 
-install_modules_without_demo "$DB" "$PS_MODULES,ps_test_approvable,ps_test_tours,ps_staffing_purchase" "$DATA_DIR" "$INSTALL_LOG"
+install_modules_without_demo "$DB" "$PS_MODULES,ps_test_approvable,ps_test_tours,ps_staffing_purchase,ps_demo" "$DATA_DIR" "$INSTALL_LOG"
 
 odoo_extra=(--odoo-extra="data-dir=$DATA_DIR" --odoo-extra="db_user=$PGUSER")
 if [ -n "${PGHOST:-}" ]; then odoo_extra+=(--odoo-extra="db_host=$PGHOST"); fi

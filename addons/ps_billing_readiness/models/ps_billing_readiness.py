@@ -425,6 +425,19 @@ class PsBillingBlocker(models.Model):
 
     def action_open_record(self):
         self.ensure_one()
+        if self.kind == "unapproved_time" and self.order_id:
+            # the time to approve itself, not its project: the reviewer selects and approves
+            action = self.env["ir.actions.act_window"]._for_xml_id(
+                "ps_billing_readiness.account_analytic_line_action_approval")
+            domain = [("order_id", "=", self.order_id.id), ("timesheet_invoice_id", "=", False),
+                      ("ps_timesheet_state", "!=", "approved")]
+            if self.res_model == "project.project" and self.res_id:
+                domain.append(("project_id", "=", self.res_id))
+            action.update({
+                "name": self.env._("Time to approve: %s", self.order_id.name),
+                "domain": domain, "context": {"create": 0, "group_by": ["employee_id"]},
+            })
+            return action
         if not self.res_model or not self.res_id:
             raise UserError(self.env._("This blocker is not attached to a record."))
         return {"type": "ir.actions.act_window", "res_model": self.res_model,

@@ -41,6 +41,11 @@ class TestReadiness(BillingCommon):
         self.assertEqual(blocker.user_id, self.pm, "the project manager approves it")
         self.assertIn("5.0 h", blocker.message)
         self.assertEqual(readiness.amount_to_invoice, 500.0)
+        # its link opens the time to approve, not the project
+        action = blocker.with_user(self.pm).action_open_record()
+        self.assertEqual(action["res_model"], "account.analytic.line")
+        self.assertEqual(self.env["account.analytic.line"].with_user(self.pm).search(
+            action["domain"]), line)
         line.with_user(self.pm).action_ps_approve_timesheets()
         self.assertEqual(self._refresh(self.order).state, "ready")
 
