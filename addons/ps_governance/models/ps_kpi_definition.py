@@ -209,8 +209,10 @@ class PsKpiDefinition(models.Model):
         seconds = UNIT_SECONDS.get(self.unit, 3600.0)
 
         def duration(query):
+            # never below zero: an end stamped a moment before its start in the same
+            # transaction (create_date is the transaction's start) took no time
             return SQL(
-                "EXTRACT(EPOCH FROM (%s::timestamp - %s::timestamp)) / %s",
+                "GREATEST(EXTRACT(EPOCH FROM (%s::timestamp - %s::timestamp)), 0) / %s",
                 path_sql(model, query, self.end_field),
                 path_sql(model, query, self.start_field), seconds)
 

@@ -136,6 +136,28 @@ class TestScorecard(GovernanceCommon):
         self.assertAlmostEqual(lag.value, percentile([1, 2, 10], 0.9))
         self.assertEqual(lag.unit, "minutes")
 
+    def test_a_duration_is_never_negative(self):
+        endpoint = self._endpoint("http://127.0.0.1:9/closed")
+        partners = self.env["res.partner"].create([{"name": f"Q{i}"} for i in range(2)])
+        events = self.env["ps.event"]._emit("test.kpi.skew", partners)
+        self.env.cr.execute(SQL("UPDATE ps_event SET create_date = %s WHERE id IN %s",
+                                DECIDED, tuple(events.ids)))
+        # one sent a second "before" its event (clock of the transaction), one 4 minutes after
+        self.env["ps.webhook.delivery"].create([{
+            "endpoint_id": endpoint.id, "event_id": event.id, "company_id": self.company.id,
+            "state": "sent", "event_date": DECIDED, "sent_at": DECIDED + delta,
+        } for event, delta in zip(events, [timedelta(seconds=-1), timedelta(minutes=4)],
+                                  strict=True)])
+        self.env["ps.kpi.definition"].create({
+            "name": "Skewed lag", "code": "test_skewed_lag",
+            "model_name": "ps.webhook.delivery", "kind": "avg_duration",
+            "date_field": "event_id.create_date", "start_field": "event_id.create_date",
+            "end_field": "sent_at",
+            "domain": "[('event_id.event_type', '=', 'test.kpi.skew')]",
+            "unit": "minutes", "target": 5})
+        self._snapshot("test_skewed_lag")
+        self.assertAlmostEqual(self._values("test_skewed_lag").value, 2.0)
+
     def test_timesheet_compliance_when_timesheets_are_installed(self):
         if "account.analytic.line" not in self.env or \
                 "project_id" not in self.env["account.analytic.line"]._fields:
