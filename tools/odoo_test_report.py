@@ -72,6 +72,14 @@ def first_error_line(traceback_lines):
     return found.strip()[:300]
 
 
+def with_exception(others, other):
+    """Completes the ERROR line ``other`` ([index in others, traceback lines]) with the
+    exception its traceback ends on (a request's traceback says what actually failed).
+    Returns None: the line is done."""
+    if other is not None and any(EXCEPTION_RE.match(line) for line in other[1]):
+        others[other[0]] += f" <- {first_error_line(other[1])[:250]}"
+
+
 def parse_log(path):
     """Returns (totals or None, [(test_id, flavour, first line)], [other ERROR lines]).
     A browser test's first line is completed with what the browser reported first (the tour
@@ -93,11 +101,7 @@ def parse_log(path):
             if current is not None:
                 failures.append((current[0], current[1], first_error_line(current[2])))
                 current = None
-            if other is not None:
-                # a request's traceback says what actually failed: its last exception line
-                if any(EXCEPTION_RE.match(tb_line) for tb_line in other[1]):
-                    others[other[0]] += f" <- {first_error_line(other[1])[:250]}"
-                other = None
+            other = with_exception(others, other)
             message = record.group("message")
             totals_match = TOTALS_RE.search(message)
             if totals_match:

@@ -549,7 +549,12 @@ class PsApprovalMixin(models.AbstractModel):
         todo = {key: ids for key, ids in todo.items() if ids}
         if not todo:
             return
-        env = records.env
+        self._ps_recompute_facts(records.env, todo, sources)
+
+    @api.model
+    def _ps_recompute_facts(self, env, todo, sources):
+        """Recompute ``todo`` ({(model, field): ids}) after reading ``sources`` ({model:
+        (ids, stored fields)}) in one go."""
         # one query per model for what still exists, one per model to read the stored
         # values the computes start from (not one per document as each compute fetches)
         by_model = defaultdict(set)
