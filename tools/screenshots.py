@@ -30,19 +30,32 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 
 # (file name, login, password, path after the base URL, what it shows)
 SCREENS = [
-    ("handoffs.png", "pm", "pm", "/odoo/action-ps_handoff.ps_handoff_action",
+    ("handoffs.png", "nora", "nora", "/odoo/action-ps_handoff.ps_handoff_action",
      "Project manager: handoffs by state, with what is missing"),
-    ("handoff_form.png", "pm", "pm", "/odoo/action-ps_handoff.ps_handoff_action/{first:ps.handoff}",
+    ("handoff_form.png", "nora", "nora",
+     "/odoo/action-ps_handoff.ps_handoff_action/"
+     "{first:ps.handoff|[[\"state\", \"!=\", \"started\"]]}",
      "Project manager: a handoff's checklist"),
-    ("capacity_demand.png", "admin", "admin", "/odoo/action-ps_handoff.ps_capacity_need_action",
+    ("timesheet_approval.png", "nora", "nora",
+     "/odoo/action-ps_billing_readiness.account_analytic_line_action_approval",
+     "Project manager: time to approve, by employee and week"),
+    ("capacity_demand.png", "ravi", "ravi", "/odoo/action-ps_handoff.ps_capacity_need_action",
      "Resource manager: provisional demand by role and month"),
-    ("staffing_requests.png", "admin", "admin",
+    ("staffing_requests.png", "ravi", "ravi",
      "/odoo/action-ps_staffing.ps_staffing_request_action",
      "Resource manager: staffing requests"),
-    ("billing_readiness.png", "finance", "finance",
+    ("candidates.png", "ravi", "ravi",
+     "/odoo/action-ps_staffing.ps_staffing_request_action/"
+     "{first:ps.staffing.request|[[\"candidate_ids\", \"!=\", false]]}",
+     "Resource manager: a request's ranked candidates, each score with its parts"),
+    ("billing_readiness.png", "farah", "farah",
      "/odoo/action-ps_billing_readiness.ps_billing_readiness_action",
-     "Controller: orders ready or blocked"),
-    ("my_approvals.png", "admin", "admin", "/odoo/action-ps_base.ps_approval_line_action_my",
+     "Controller: orders ready, partially ready or blocked"),
+    ("readiness_form.png", "farah", "farah",
+     "/odoo/action-ps_billing_readiness.ps_billing_readiness_action/"
+     "{first:ps.billing.readiness|[[\"state\", \"=\", \"blocked\"]]}",
+     "Controller: a blocked order's blockers, what to do and who"),
+    ("my_approvals.png", "farah", "farah", "/odoo/action-ps_base.ps_approval_line_action_my",
      "Approver: My Approvals"),
     ("scorecard.png", "admin", "admin", "/odoo/action-ps_governance.ps_kpi_value_action_dashboard",
      "Administrator: the scorecard"),
@@ -127,10 +140,13 @@ def session_id(base_url, db, login, password):
 
 
 def first_record(base_url, session, model):
+    """The first record of ``model`` the user reads; ``model|<JSON domain>`` narrows it."""
+    model, _sep, domain = model.partition("|")
     response = requests.post(f"{base_url}/web/dataset/call_kw", timeout=30,
                              cookies={"session_id": session}, json={
         "jsonrpc": "2.0", "method": "call", "params": {
-            "model": model, "method": "search", "args": [[]], "kwargs": {"limit": 1}}})
+            "model": model, "method": "search", "args": [json.loads(domain or "[]")],
+            "kwargs": {"limit": 1}}})
     ids = response.json().get("result") or []
     return ids[0] if ids else None
 
