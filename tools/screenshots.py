@@ -28,7 +28,8 @@ import websocket
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
-# (file name, login, password, path after the base URL, what it shows)
+# (file name, login, password, path after the base URL, what it shows[, JS run before
+# the capture])
 SCREENS = [
     ("handoffs.png", "nora", "nora", "/odoo/action-ps_handoff.ps_handoff_action",
      "Project manager: handoffs by state, with what is missing"),
@@ -47,7 +48,9 @@ SCREENS = [
     ("candidates.png", "ravi", "ravi",
      "/odoo/action-ps_staffing.ps_staffing_request_action/"
      "{first:ps.staffing.request|[[\"candidate_ids\", \"!=\", false]]}",
-     "Resource manager: a request's ranked candidates, each score with its parts"),
+     "Resource manager: a request's ranked candidates, each score with its parts",
+     "[...document.querySelectorAll('.o_notebook .nav-link')]"
+     ".find(a => a.textContent.trim() === 'Candidates')?.click()"),
     ("billing_readiness.png", "farah", "farah",
      "/odoo/action-ps_billing_readiness.ps_billing_readiness_action",
      "Controller: orders ready, partially ready or blocked"),
@@ -170,7 +173,7 @@ def main():
     browser = Browser(args.chromium, args.width, args.height)
     taken = 0
     try:
-        for name, login, password, path, what in SCREENS:
+        for name, login, password, path, what, *then in SCREENS:
             session = session_id(args.url, args.db, login, password)
             if "{first:" in path:
                 model = path.split("{first:")[1].rstrip("}")
@@ -191,6 +194,8 @@ def main():
             if browser.evaluate("!!document.querySelector('.o_error_dialog')"):
                 print(f"skipped {name}: {path} shows an error")
                 continue
+            if then:  # e.g. open a tab of the form
+                browser.evaluate(then[0])
             time.sleep(1.0)  # charts and avatars
             # a notice of the demo server ("page out of date": no websocket without
             # workers) is not part of the screen
