@@ -335,6 +335,15 @@ class PsApprovalMixin(models.AbstractModel):
     def _ps_run_gated(self, action, origin, args, kwargs):
         if not self or self._ps_internal_write():
             return origin(self, *args, **kwargs)
+        # documents already past the gate (Odoo's bill-to-PO wizard confirms a confirmed
+        # purchase again) run as in Odoo: their approval governed the way past it, and their
+        # facts are not recomputed under Odoo's feet; writing a guarded state still decides
+        past = self - self._ps_reapproval_scope()
+        if past:
+            result = origin(past, *args, **kwargs)
+            if past == self:
+                return result
+            return (self - past)._ps_run_gated(action, origin, args, kwargs)
         self._ps_before_gate(action)
         ready, waiting = self._ps_gate(action)
         result = True

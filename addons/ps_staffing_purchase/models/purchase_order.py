@@ -103,20 +103,11 @@ class PurchaseOrder(models.Model):
             order.ps_amount_untaxed_company = order.amount_untaxed / order.currency_rate \
                 if order.currency_rate else order.amount_untaxed
 
-    def _ps_run_gated(self, action, origin, args, kwargs):
-        """Odoo's confirmation skips orders past the quotation (its bill-to-PO wizard
-        calls it again on a confirmed order after adding lines): they run as in Odoo,
-        without a gate, so that no fact of a confirmed order is recomputed under Odoo's
-        feet. Quotations go through the gate."""
-        if action != "button_confirm":
-            return super()._ps_run_gated(action, origin, args, kwargs)
-        past = self.filtered(lambda order: order.state not in ("draft", "sent"))
-        if past:
-            origin(past, *args, **kwargs)
-        quotations = self - past
-        if not quotations:
-            return True
-        return super(PurchaseOrder, quotations)._ps_run_gated(action, origin, args, kwargs)
+    def _ps_reapproval_scope(self):
+        # the approval governs the way to 'purchase' (Odoo's second approval, 'to approve',
+        # included); a confirmed order is past it (Odoo's bill-to-PO wizard confirms it
+        # again, which does nothing more)
+        return self.filtered(lambda order: order.state in ("draft", "sent", "to approve"))
 
     def _ps_action_label(self, action):
         if action in ("button_confirm", "button_approve"):

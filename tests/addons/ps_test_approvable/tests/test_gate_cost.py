@@ -75,3 +75,20 @@ class TestGateDecidesOnce(DeclaredCommon):
             cheap._ps_run_gated("action_confirm", confirm_both, (), {})
         self.assertEqual(costly.state, "draft")
         self.assertFalse(ps_approval_mixin._GATE_PASSED.get(), "reset after an error too")
+
+    def test_a_document_past_the_gate_is_not_gated_again(self):
+        document = self._documents(1, price=10.0).with_user(self.requester)
+        document.action_confirm()
+        Mixin = type(self.env["ps.approval.mixin"])
+        with patch.object(Mixin, "_ps_gate", autospec=True, side_effect=Mixin._ps_gate) as gate:
+            document.action_confirm()  # as Odoo's wizards confirm a confirmed document again
+        gate.assert_not_called()
+        self.assertEqual(document.state, "confirmed")
+        # past the gate, writing the guarded state still decides on the facts as they are
+        self.env.cr.execute(
+            "UPDATE ps_test_approvable_line SET price = 5000 WHERE document_id = %s",
+            [document.id])
+        document.line_ids.invalidate_recordset()
+        with self.assertRaises(UserError):
+            call_kw(self.env(user=self.requester)["ps.test.approvable"], "write",
+                    [document.ids, {"state": "confirmed"}], {})
