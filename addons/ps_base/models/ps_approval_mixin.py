@@ -20,8 +20,6 @@ LIVE_LINE_STATES = ("pending", "waiting", "approved", "rejected", "skipped")
 # state write does not decide again. Held by the running gate only, for the time of its
 # call, in the server's memory: no client can set it (a context key could be forged).
 _GATE_PASSED = ContextVar("ps_approval_gate_passed", default=frozenset())
-# {(model, watched fields): fields of the model they are computed from}, per process
-_SOURCES = {}
 
 
 class PsApprovalMixin(models.AbstractModel):
@@ -257,8 +255,11 @@ class PsApprovalMixin(models.AbstractModel):
         written = set(vals)
         if written & names:
             return True
+        # {(model, watched fields): fields they are computed from}, per registry (databases
+        # served by one process may have other modules, so other dependencies)
+        cache = self.pool.__dict__.setdefault("_ps_watch_sources", {})
         key = (self._name, frozenset(names))
-        sources = _SOURCES.get(key)
+        sources = cache.get(key)
         if sources is None:
             sources, todo = set(), list(names)
             while todo:
@@ -268,7 +269,7 @@ class PsApprovalMixin(models.AbstractModel):
                 sources.add(field.name)
                 for path in self.pool.field_depends.get(field, ()):
                     todo.append(path.split(".")[0])
-            _SOURCES[key] = sources
+            cache[key] = sources
         return bool(written & sources)
 
     def copy_data(self, default=None):
