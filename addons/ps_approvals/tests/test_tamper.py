@@ -48,14 +48,31 @@ class TestTamperPolicies(_Rpc, PsApprovalsCommon):
         self.assertEqual(order.state, "draft", "held for the sales manager")
         self.assertEqual(order.ps_approval_state, "pending")
 
-    def test_facts_forged_in_sql_are_recomputed_at_decision(self):
-        order = self._quote(discount=30.0)
-        order.flush_recordset()
-        self.env.cr.execute("UPDATE sale_order SET ps_max_discount = 0 WHERE id = %s",
-                            [order.id])
-        order.invalidate_recordset()
+    def test_rate_forged_over_rpc_is_recomputed_at_decision(self):
+        order = self._quote(qty=60.0)  # 60,000: a large quote
+        # the computed currency rate written by hand: the quote looks small in company
+        # currency (the amount policy reads it)
+        self._rpc(self.salesman, order, "write", {"currency_rate": 1000.0})
+        self.assertLess(order.ps_amount_untaxed_company, 50000.0, "the forgery reached the fact")
+        self._rpc(self.salesman, order, "action_confirm")
+        self.assertEqual(order.state, "draft", "held for the sales manager and finance")
+        self.assertEqual(order.ps_approval_state, "pending")
+        self.assertEqual(order.ps_amount_untaxed_company, 60000.0, "recomputed from its sources")
+
+    def test_quote_forged_at_creation_over_rpc_is_recomputed_at_decision(self):
+        env = self.env(user=self.salesman)
+        [order_id] = call_kw(env["sale.order"], "create", [[{
+            "partner_id": self.customer.id, "user_id": self.salesman.id,
+            "currency_rate": 1000.0, "amount_untaxed": 1.0, "ps_amount_untaxed_company": 1.0,
+            "order_line": [Command.create({
+                "product_id": self.consulting.id, "product_uom_qty": 60.0,
+                "price_unit": 1000.0, "price_subtotal": 1.0, "price_total": 1.0})],
+        }]], {})
+        order = self.env["sale.order"].browse(order_id)
         self._rpc(self.salesman, order, "action_confirm")
         self.assertEqual(order.state, "draft")
+        self.assertEqual(order.ps_approval_state, "pending")
+        self.assertEqual(order.ps_amount_untaxed_company, 60000.0)
 
     def test_zero_purchase_price_does_not_make_the_margin(self):
         self.consulting.sudo().standard_price = 950.0  # 5% margin at 1,000

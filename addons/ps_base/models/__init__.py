@@ -10,4 +10,5 @@ from . import ps_approval_line
 from . import ps_approval_mixin
 from . import ps_amendment_mixin
 from . import ps_request
+from . import ps_fact_taint
 from . import res_config_settings

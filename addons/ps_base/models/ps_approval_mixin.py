@@ -526,9 +526,39 @@ class PsApprovalMixin(models.AbstractModel):
                 ", ".join(self._fields[f].string for f in sorted(forged))))
 
     def _ps_refresh_facts(self, paths):
-        """Recompute from their sources the stored computed fields read through
-        ``paths`` (and what they are computed from), so that a decision never rests on a
-        value someone wrote over RPC. Editable computed fields are sources: kept."""
+        """Make the stored computed fields read through ``paths`` what their sources
+        say, so that a decision never rests on a value someone wrote over RPC:
+        - the facts a model declares (``_ps_fact_fields``: values read from other
+          records, like the utilization an allocation leads to) are recomputed every time;
+        - the others are what the ORM keeps up to date (nobody writes the facts rules
+          read, ``_ps_check_fact_fields``), unless a value they are computed from was
+          written by hand (a computed read-only field written over RPC, at creation or
+          later: ps.fact.taint, recorded by this addon's ORM hooks): then everything read
+          through ``paths`` is recomputed, and those records forgotten.
+        Editable computed fields are sources: kept."""
+        records = self.sudo().with_context(active_test=False)
+        Taint = self.env["ps.fact.taint"].sudo()
+        if records and Taint._any_for(self._name):
+            todo, sources = self._ps_fact_todo(records, paths)
+            if todo and Taint._take(todo):
+                self._ps_recompute_facts(records.env, todo, sources)
+                return
+        read = {path.split(".", 1)[0] for path in paths}
+        declared = [name for name in self._ps_declared_facts() & read
+                    if name in self._fields and self._fields[name].compute
+                    and self._fields[name].store]
+        if declared and records:
+            env = records.env
+            for name in declared:
+                env.add_to_compute(records._fields[name], records)
+            records._recompute_recordset(declared)
+            env.flush_all()
+
+    @api.model
+    def _ps_fact_todo(self, records, paths):
+        """({(model, field): ids} of the stored computed read-only fields read through
+        ``paths`` on ``records`` and what they are computed from; {model: (ids, stored
+        fields read)})."""
         todo = defaultdict(set)
         sources = defaultdict(lambda: (set(), set()))  # model: (ids, stored fields read)
 
@@ -553,13 +583,9 @@ class PsApprovalMixin(models.AbstractModel):
             if rest and field.relational:
                 visit(records.mapped(name), rest, depth + 1)
 
-        records = self.sudo().with_context(active_test=False)
         for path in paths:
             visit(records, path, 0)
-        todo = {key: ids for key, ids in todo.items() if ids}
-        if not todo:
-            return
-        self._ps_recompute_facts(records.env, todo, sources)
+        return {key: ids for key, ids in todo.items() if ids}, sources
 
     @api.model
     def _ps_recompute_facts(self, env, todo, sources):

@@ -9,15 +9,19 @@ it with one class:
         def _kit_submit(self, document):  # the gated action, as the requester would call it
         kit_requester, kit_approver, kit_outsider  # users (set in setUpClass)
         kit_forged = {}   # optional: {field: value} facts a hostile user would forge
+        kit_forged_sources = ()  # optional: (relation, field, value): a computed read-only
+                                 # value the facts are computed from, on the document's
+                                 # related records (relation "" for the document itself)
 
 Every call goes through ``odoo.api.call_kw``, the door JSON-RPC and XML-RPC use.
 """
 from odoo.api import call_kw
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 
 class ApprovableContract:
     kit_forged = {}
+    kit_forged_sources = ()
 
     def _kit_document(self):
         raise NotImplementedError
@@ -55,6 +59,23 @@ class ApprovableContract:
         for fname, value in self.kit_forged.items():
             with self.assertRaises(UserError, msg=f"forging {fname}"):
                 self._rpc(self.kit_requester, document, "write", {fname: value})
+
+    def test_kit_forged_sources_do_not_pass_the_gate(self):
+        """A value the facts are computed from, written by hand over RPC before the
+        gated action, is recomputed when the gate decides: the document waits for its
+        approval as it would have without the forged value."""
+        for relation, fname, value in self.kit_forged_sources:
+            document = self._kit_document()
+            records = document.sudo().mapped(relation) if relation else document.sudo()
+            self.assertTrue(records, f"{relation}: records to forge")
+            try:
+                self._rpc(self.kit_requester, records.with_env(document.env), "write",
+                          {fname: value})
+            except (UserError, AccessError):
+                continue  # refused: nothing forged
+            self._kit_submit(document.with_user(self.kit_requester))
+            self.assertEqual(document.ps_approval_state, "pending",
+                             f"{relation}.{fname} forged to {value!r}")
 
     def test_kit_context_keys_open_no_door(self):
         document, guard = self._kit_guard()

@@ -36,6 +36,7 @@ class TestDeclaredContract(ApprovableContract, DeclaredCommon):
     """ps_base's contract on a document that only declares itself approvable."""
 
     kit_forged = {"amount_total": 1.0}
+    kit_forged_sources = (("line_ids", "subtotal", 1.0),)
 
     def _kit_document(self):
         return self._document()
