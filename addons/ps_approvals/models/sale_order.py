@@ -102,31 +102,37 @@ class SaleOrder(models.Model):
     def _compute_ps_quote_policy_breach(self):
         max_discount = policy_value(self.env, "ps_approvals.quote_discount_threshold")
         floor = policy_value(self.env, "ps_approvals.quote_margin_floor") / 100.0
+        unit_costs = {}  # orders of one batch mostly sell the same products
         for order in self:
             revenue = order.amount_untaxed
-            margin = (revenue - order._ps_cost()) / revenue if revenue else 0.0
+            margin = (revenue - order._ps_cost(unit_costs)) / revenue if revenue else 0.0
             order.ps_policy_margin = margin * 100.0
             low_margin = float_compare(margin, floor, precision_digits=6) < 0
             order.ps_quote_policy_breach = (
                 float_compare(order.ps_max_discount, max_discount, precision_digits=4) > 0
                 or (low_margin and revenue > 0))
 
-    def _ps_cost(self):
+    def _ps_cost(self, unit_costs=None):
         """Cost of the order's products: per line, the cost written on the line or the
         product's own cost, whichever is higher, so that a cost lowered on a quote does
-        not make its margin."""
+        not make its margin. ``unit_costs``: a cache shared by the orders of one call."""
         self.ensure_one()
+        unit_costs = {} if unit_costs is None else unit_costs
         cost = 0.0
         date = self.date_order or fields.Date.context_today(self)
         for line in self.order_line.filtered(lambda l: l.product_id and not l.display_type
                                              and not l.is_downpayment):
-            product = line.product_id.sudo()
-            unit_cost = product.uom_id._compute_price(product.standard_price, line.product_uom) \
-                if line.product_uom else product.standard_price
-            unit_cost = product.cost_currency_id._convert(
-                unit_cost, self.currency_id, self.company_id, date, round=False) \
-                if self.currency_id else unit_cost
-            cost += max(unit_cost, line.purchase_price) * line.product_uom_qty
+            key = (line.product_id.id, line.product_uom.id, self.currency_id.id,
+                   self.company_id.id, fields.Date.to_date(date))
+            if key not in unit_costs:
+                product = line.product_id.sudo()
+                unit_cost = product.uom_id._compute_price(
+                    product.standard_price, line.product_uom) \
+                    if line.product_uom else product.standard_price
+                unit_costs[key] = product.cost_currency_id._convert(
+                    unit_cost, self.currency_id, self.company_id, date, round=False) \
+                    if self.currency_id else unit_cost
+            cost += max(unit_costs[key], line.purchase_price) * line.product_uom_qty
         return cost
 
     def _search_ps_quote_policy_breach(self, operator, value):

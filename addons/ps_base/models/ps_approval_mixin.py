@@ -345,7 +345,6 @@ class PsApprovalMixin(models.AbstractModel):
             if past == self:
                 return result
             return (self - past)._ps_run_gated(action, origin, args, kwargs)
-        self._ps_before_gate(action)
         ready, waiting = self._ps_gate(action)
         result = True
         if ready:
@@ -360,7 +359,8 @@ class PsApprovalMixin(models.AbstractModel):
 
     def _ps_before_gate(self, action):  # pylint: disable=unused-argument
         """Hook: checks that must pass before an action is sent for approval (a quote
-        without lines is refused, not approved)."""
+        without lines is refused, not approved), on the records a rule holds; the others
+        run the action itself, which makes its own checks."""
         return True
 
     def _ps_gate(self, action):
@@ -374,6 +374,7 @@ class PsApprovalMixin(models.AbstractModel):
         waiting = self.browse()
         if missing:
             blocked = self.browse(list(missing))
+            blocked._ps_before_gate(action)
             self.env["ps.approval.request"]._request_for(blocked)
             own = blocked._ps_own_decidable_lines()
             if own:

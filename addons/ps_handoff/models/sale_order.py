@@ -17,9 +17,17 @@ class SaleOrder(models.Model):
     def _ps_create_handoffs(self):
         """One handoff per confirmed order that sells services delivered by a project;
         never two, however often or by whatever door the order is confirmed."""
-        orders = self.filtered(lambda o: o.state == "sale" and (o.project_id or o.project_ids))
         # sudo: a salesperson confirming the order starts the handoff, whatever their
         # rights on delivery records
+        confirmed = self.filtered(lambda o: o.state == "sale").sudo()
+        # the order's projects (sale_project's project_ids, without its per-user filter):
+        # its own, its lines', its services' and those linked to it; read in one query
+        # for the batch, then project_ids only where there is one
+        linked = set(self.env["project.project"].sudo().search(
+            [("sale_order_id", "in", confirmed.ids)]).sale_order_id.ids) if confirmed else ()
+        orders = confirmed.filtered(
+            lambda o: o.project_id or o.id in linked or o.order_line.project_id
+            or o.order_line.product_id.project_id)
         existing = self.env["ps.handoff"].sudo().search([("order_id", "in", orders.ids)])
         orders -= existing.order_id
         if not orders:

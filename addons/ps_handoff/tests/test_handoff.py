@@ -5,7 +5,7 @@ from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.api import call_kw
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from odoo.addons.ps_base.tests.kit import ApprovableContract
 
@@ -46,6 +46,29 @@ class TestHandoffCreation(HandoffCommon):
             "order_line": [Command.create({"product_id": product.id})]})
         order.with_user(self.salesman).action_confirm()
         self.assertFalse(order.sudo().ps_handoff_id)
+
+    def test_a_sales_user_without_project_rights_starts_the_handoff(self):
+        seller = new_test_user(self.env, login="ho_pure_seller", name="Pure Seller",
+                               groups="sales_team.group_sale_salesman")
+        order = self._order(user=seller)
+        call_kw(self.env(user=seller)["sale.order"], "action_confirm", [order.ids], {})
+        handoff = order.sudo().ps_handoff_id
+        self.assertEqual(len(handoff), 1)
+        self.assertTrue(handoff.project_id)
+        self.assertEqual(handoff.project_id, order.sudo().project_id or
+                         order.sudo().project_ids[:1])
+
+    def test_a_service_delivered_in_an_existing_project_starts_its_handoff(self):
+        running = self.env["project.project"].create({"name": "Managed services (running)"})
+        service = self.env["product.product"].create({
+            "name": "Support hours", "type": "service", "list_price": 90.0,
+            "service_tracking": "task_global_project", "project_id": running.id,
+            "invoice_policy": "order"})
+        order = self.env["sale.order"].with_user(self.salesman).create({
+            "partner_id": self.customer.id,
+            "order_line": [Command.create({"product_id": service.id, "product_uom_qty": 5})]})
+        order.with_user(self.salesman).action_confirm()
+        self.assertEqual(order.sudo().ps_handoff_id.project_id, running)
 
     def test_bad_input(self):
         with self.assertRaises(ValidationError):
