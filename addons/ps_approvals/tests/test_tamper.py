@@ -59,6 +59,21 @@ class TestTamperPolicies(_Rpc, PsApprovalsCommon):
         self.assertEqual(order.ps_approval_state, "pending")
         self.assertEqual(order.ps_amount_untaxed_company, 60000.0, "recomputed from its sources")
 
+    def test_rate_forged_on_a_cancelled_order_counts_once_it_is_a_quote_again(self):
+        order = self._quote(qty=10.0)  # 10,000: below every threshold
+        self._rpc(self.salesman, order, "action_confirm")
+        self.assertEqual(order.state, "sale")
+        # forged while past the gate (cancelled: the salesman confirmed Odoo's cancel
+        # wizard), then made large and confirmed again
+        order.with_user(self.salesman)._action_cancel()
+        self.assertEqual(order.state, "cancel")
+        self._rpc(self.salesman, order, "write", {"currency_rate": 1000.0})
+        self._rpc(self.salesman, order, "action_draft")
+        self._rpc(self.salesman, order.order_line, "write", {"product_uom_qty": 60.0})
+        self._rpc(self.salesman, order, "action_confirm")
+        self.assertEqual(order.state, "draft", "60,000 needs the sales manager and finance")
+        self.assertEqual(order.ps_approval_state, "pending")
+
     def test_quote_forged_at_creation_over_rpc_is_recomputed_at_decision(self):
         env = self.env(user=self.salesman)
         [order_id] = call_kw(env["sale.order"], "create", [[{

@@ -3,6 +3,8 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from .ps_approval_mixin import _GATE_PASSED
+
 
 def fact_sources(pool):
     """{gated model: {model: stored computed read-only fields}}: what the facts of each
@@ -52,28 +54,42 @@ class Base(models.AbstractModel):
     @api.model_create_multi
     def create(self, vals_list):
         forged = None
-        if not self.env.su:
-            names = fact_sources(self.pool)["watched"].get(self._name)
-            if names:
-                forged = [names.intersection(vals) for vals in vals_list]
+        names = fact_sources(self.pool)["watched"].get(self._name) if not self.env.su else None
+        if names:
+            # defaults from the context (default_<field>) are the client's values too,
+            # even inside a gated action
+            defaults = {key[8:] for key in self.env.context if key.startswith("default_")}
+            defaults &= names
+            from_vals = self._ps_hand_written_values_count()
+            forged = [(names.intersection(vals) if from_vals else set())
+                      | (defaults - vals.keys()) for vals in vals_list]
         records = super().create(vals_list)
         if forged and any(forged):
-            by_fields = defaultdict(list)
+            by_fields = defaultdict(set)
             for record, fnames in zip(records, forged, strict=True):
                 if fnames:
-                    by_fields[frozenset(fnames)].append(record.id)
+                    by_fields[frozenset(fnames)].add(record.id)
             for fnames, ids in by_fields.items():
-                self.env["ps.fact.taint"]._record(self._name, ids, fnames)
+                self.env["ps.fact.taint"]._record(self._name, sorted(ids), fnames)
         return records
 
     def write(self, vals):
-        result = super().write(vals)
-        if not self.env.su and self:
+        forged = None
+        if self and self._ps_hand_written_values_count():
             names = fact_sources(self.pool)["watched"].get(self._name)
             forged = names.intersection(vals) if names else None
-            if forged:
-                self.env["ps.fact.taint"]._record(self._name, self.ids, forged)
+        result = super().write(vals)
+        # documents past their gate too: one reset to draft is decided again
+        if forged:
+            self.env["ps.fact.taint"]._record(self._name, self.ids, forged)
         return result
+
+    def _ps_hand_written_values_count(self):
+        """Whether values written now may come from a user: not the server's own code
+        (superuser), nor the gated action a gate has just let through, which runs Odoo's
+        own flow on values the client does not choose (an approved expense report takes
+        its manager)."""
+        return not self.env.su and not _GATE_PASSED.get()
 
 
 class PsFactTaint(models.Model):

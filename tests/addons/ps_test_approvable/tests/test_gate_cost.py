@@ -129,6 +129,18 @@ class TestFactsWrittenByHand(DeclaredCommon):
         self.assertEqual(document.ps_approval_state, "pending")
         self.assertEqual(document.amount_total, 5000.0)
 
+    def test_values_forged_as_context_defaults_are_recomputed_at_the_gate(self):
+        [doc_id] = call_kw(self.env(user=self.requester)["ps.test.approvable"], "create", [[{
+            "name": "Forged by default",
+            "line_ids": [Command.create({"quantity": 10.0, "price": 500.0})],
+        }]], {"context": {"default_subtotal": 1.0, "default_amount_total": 1.0}})
+        document = self.env["ps.test.approvable"].browse(doc_id)
+        self.assertTrue(self._taints(document.line_ids) | self._taints(document),
+                        "a default of the client's context is a value written by hand")
+        self._rpc("ps.test.approvable", "action_confirm", document.ids)
+        self.assertEqual(document.ps_approval_state, "pending")
+        self.assertEqual(document.amount_total, 5000.0)
+
     def test_a_forged_subtotal_on_a_cheap_document_is_corrected_not_held(self):
         document = self._document(quantity=1.0, price=100.0)
         self._rpc("ps.test.approvable.line", "write", document.line_ids.ids,
