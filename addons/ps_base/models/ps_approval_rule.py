@@ -203,8 +203,8 @@ class PsApprovalRule(models.Model):
     @api.model
     def _matching(self, records, rules=None, refresh=True):
         """{rule: records it applies to} for the active rules of the records' model (or
-        ``rules``), on facts recomputed from their sources now (``refresh=False``: as
-        stored, for display only)."""
+        ``rules``), on facts made what their sources say now (``_ps_refresh_facts``;
+        ``refresh=False``: as stored, for display only)."""
         Rule = self.sudo()
         if rules is None:
             rules = Rule.browse(Rule._rule_ids_for(records._name))

@@ -12,7 +12,7 @@ from .test_declared_document import DeclaredCommon
 
 @tagged("post_install", "-at_install")
 class TestGateDecidesOnce(DeclaredCommon):
-    """A gated action decides once, on facts recomputed from their sources, for the whole
+    """A gated action decides once, on facts refreshed from their sources, for the whole
     batch: the state write the action makes while it runs does not decide again, unless
     that write carries lines (whose values could be forged)."""
 
