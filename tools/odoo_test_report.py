@@ -80,6 +80,18 @@ def with_exception(others, other):
         others[other[0]] += f" <- {first_error_line(other[1])[:250]}"
 
 
+def finish(current, browser):
+    """(test id, flavour, first line) of a failed test; a tour that failed before its
+    browser said anything (its test cursor or its login, in ``browser_js``) is a browser
+    test too, run again alone like the others."""
+    test, flavour, lines = current
+    first_line = first_error_line(lines)
+    if test not in browser and any(" in browser_js" in line or " in start_tour" in line
+                                   for line in lines):
+        browser[test] = f"the browser test stopped before its tour ran: {first_line}"
+    return test, flavour, first_line
+
+
 def parse_log(path):
     """Returns (totals or None, [(test_id, flavour, first line)], [other ERROR lines]).
     A browser test's first line is completed with what the browser reported first (the tour
@@ -99,7 +111,7 @@ def parse_log(path):
                     other[1].append(line)
                 continue
             if current is not None:
-                failures.append((current[0], current[1], first_error_line(current[2])))
+                failures.append(finish(current, browser))
                 current = None
             other = with_exception(others, other)
             message = record.group("message")
@@ -123,7 +135,7 @@ def parse_log(path):
                 others.append(f"{record.group('level')} {record.group('logger')}: {message}"[:300])
                 other = [len(others) - 1, []]
     if current is not None:
-        failures.append((current[0], current[1], first_error_line(current[2])))
+        failures.append(finish(current, browser))
     merged = {}  # one entry a test: its failing subtests are counted, the first one shown
     for test, flavour, first_line in failures:
         if test in merged:
