@@ -178,6 +178,22 @@ SQL
     log "[archived] $1: readiness advisory only, no stage starts a project"
 }
 
+# A copy of $DB and its filestore for one run; in the archived pass, every approval rule
+# archived and the other holds switched off.
+prepare_copy() {
+    local copy="$1" pass="$2" label="$3" archived
+    psql_admin -v copy="$copy" -v tpl="$DB" <<<'CREATE DATABASE :"copy" TEMPLATE :"tpl";'
+    if [ -d "$DATA_DIR/filestore/$DB" ]; then
+        cp -a "$DATA_DIR/filestore/$DB" "$DATA_DIR/filestore/$copy"
+    fi
+    if [ "$pass" = archived ]; then
+        archived="$(psql -X -w -q -d "$copy" -tA -v ON_ERROR_STOP=1 \
+            <<<'UPDATE ps_approval_rule SET active = false WHERE active RETURNING id;' | wc -l)"
+        log "[$pass] $label: archived $archived approval rule(s)"
+        switch_off_other_holds "$copy"
+    fi
+}
+
 run_units=("${modules[@]}")
 if [ -n "${ODOO_TEST_TAGS:-}" ]; then run_units=(selected); fi
 overall=0
@@ -187,16 +203,7 @@ for pass in "${passes[@]}"; do
     for module in "${run_units[@]}"; do
         copy="${DB}_${pass:0:3}_${module}"
         COPIES+=("$copy")
-        psql_admin -v copy="$copy" -v tpl="$DB" <<<'CREATE DATABASE :"copy" TEMPLATE :"tpl";'
-        if [ -d "$DATA_DIR/filestore/$DB" ]; then
-            cp -a "$DATA_DIR/filestore/$DB" "$DATA_DIR/filestore/$copy"
-        fi
-        if [ "$pass" = archived ]; then
-            archived="$(psql -X -w -q -d "$copy" -tA -v ON_ERROR_STOP=1 \
-                <<<'UPDATE ps_approval_rule SET active = false WHERE active RETURNING id;' | wc -l)"
-            log "[$pass] $module: archived $archived approval rule(s)"
-            switch_off_other_holds "$copy"
-        fi
+        prepare_copy "$copy" "$pass" "$module"
         test_tags="$(module_test_tags "$module")"
         logfile="$RUN_LOG_DIR/$pass-$module.log"
         log "[$pass] $module: odoo --test-tags $test_tags; log: $logfile"
@@ -237,15 +244,7 @@ for pass in "${passes[@]}"; do
             rerun_copy="${copy}_re$n"
             rerun_log="$RUN_LOG_DIR/$pass-$module-rerun$n.log"
             COPIES+=("$rerun_copy")
-            psql_admin -v copy="$rerun_copy" -v tpl="$DB" <<<'CREATE DATABASE :"copy" TEMPLATE :"tpl";'
-            if [ -d "$DATA_DIR/filestore/$DB" ]; then
-                cp -a "$DATA_DIR/filestore/$DB" "$DATA_DIR/filestore/$rerun_copy"
-            fi
-            if [ "$pass" = archived ]; then
-                psql -X -w -q -d "$rerun_copy" -v ON_ERROR_STOP=1 \
-                    <<<'UPDATE ps_approval_rule SET active = false WHERE active;' >/dev/null
-                switch_off_other_holds "$rerun_copy"
-            fi
+            prepare_copy "$rerun_copy" "$pass" "$module (rerun)"
             log "[$pass] $module: browser test $failed_test failed: run again alone; log: $rerun_log"
             timeout --foreground --kill-after=60 "$ODOO_TEST_TIMEOUT" "${odoo_cmd[@]}" \
                 -d "$rerun_copy" --test-tags="/$test_module:$class_method" --stop-after-init \

@@ -20,6 +20,8 @@ class TestQuoteContract(ApprovableContract, PsApprovalsCommon):
 
     kit_forged = {"ps_max_discount": 0.0, "margin_percent": 0.9,
                   "ps_amount_untaxed_company": 1.0, "amount_untaxed": 1.0}
+    kit_forged_sources = (("", "currency_rate", 1000.0),
+                          ("order_line", "price_subtotal", 1.0))
 
     @classmethod
     def setUpClass(cls):
@@ -84,10 +86,18 @@ class TestTamperPolicies(_Rpc, PsApprovalsCommon):
                 "price_unit": 1000.0, "price_subtotal": 1.0, "price_total": 1.0})],
         }]], {})
         order = self.env["sale.order"].browse(order_id)
+        Taint = self.env["ps.fact.taint"].sudo()
+        self.assertEqual(set(Taint.search([("res_model", "=", "sale.order"),
+                                           ("res_id", "=", order.id)]).mapped("field_name")),
+                         {"currency_rate", "amount_untaxed", "ps_amount_untaxed_company"},
+                         "the values written at creation are recorded")
         self._rpc(self.salesman, order, "action_confirm")
         self.assertEqual(order.state, "draft")
         self.assertEqual(order.ps_approval_state, "pending")
         self.assertEqual(order.ps_amount_untaxed_company, 60000.0)
+        self.assertFalse(Taint.search_count([("res_model", "=", "sale.order"),
+                                             ("res_id", "=", order.id)]),
+                         "forgotten once recomputed")
 
     def test_zero_purchase_price_does_not_make_the_margin(self):
         self.consulting.sudo().standard_price = 950.0  # 5% margin at 1,000

@@ -22,6 +22,13 @@ LIVE_LINE_STATES = ("pending", "waiting", "approved", "rejected", "skipped")
 _GATE_PASSED = ContextVar("ps_approval_gate_passed", default=frozenset())
 
 
+def followed_to_sources(field):
+    """Whether the engine follows ``field`` to what it is computed from: computed and
+    not editable (not stored, or stored read-only); an editable computed field is a
+    source itself."""
+    return bool(field.compute) and (not field.store or field.readonly)
+
+
 class PsApprovalMixin(models.AbstractModel):
     """Inherit this mixin to make a model approvable by the rules of the approval engine,
     by declaration:
@@ -574,7 +581,7 @@ class PsApprovalMixin(models.AbstractModel):
                 ids, fnames = sources[records._name]
                 ids.update(records.ids)
                 fnames.add(name)
-            if field.compute and (not field.store or field.readonly):
+            if followed_to_sources(field):
                 new = records
                 if field.store:
                     new = records.browse(set(records.ids) - todo[(records._name, name)])

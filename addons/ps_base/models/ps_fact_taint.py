@@ -3,7 +3,7 @@ from collections import defaultdict
 from odoo import api, fields, models
 from odoo.tools import SQL
 
-from .ps_approval_mixin import _GATE_PASSED
+from .ps_approval_mixin import _GATE_PASSED, followed_to_sources
 
 
 def fact_sources(pool):
@@ -31,7 +31,7 @@ def fact_sources(pool):
             field = pool[model_name]._fields.get(fname)
             if field is None:
                 continue
-            if field.compute and (not field.store or field.readonly):
+            if followed_to_sources(field):
                 if field.store:
                     found[model_name].add(fname)
                 todo.extend((model_name, dep) for dep in pool.field_depends[field])

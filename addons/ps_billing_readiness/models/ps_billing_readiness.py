@@ -31,6 +31,13 @@ APPROVED_EXPENSE_STATES = ("approved", "done")
 REINVOICED_POLICIES = ("cost", "sales_price")
 
 
+def unapproved_time_domain(order_ids):
+    """Timesheets of the orders that are neither approved nor invoiced: what the
+    'unapproved time' blocker counts, and what its link opens."""
+    return [("order_id", "in", order_ids), ("project_id", "!=", False),
+            ("timesheet_invoice_id", "=", False), ("ps_timesheet_state", "!=", "approved")]
+
+
 def pricelist_prices(lines):
     """{order line id: unit price the order's pricelist gives its product, in the line's
     unit of measure}: one pricing per pricelist, whatever the number of lines."""
@@ -252,9 +259,7 @@ class _Facts:
         _ = self.env._
         approved_only = param(self.env, "ps_billing_readiness.approved_time_only")
         rows = self.env["account.analytic.line"]._read_group(
-            [("order_id", "in", self.orders.ids), ("project_id", "!=", False),
-             ("timesheet_invoice_id", "=", False), ("ps_timesheet_state", "!=", "approved"),
-             *self._period("date")],
+            [*unapproved_time_domain(self.orders.ids), *self._period("date")],
             ["order_id", "project_id"], ["unit_amount:sum"])
         for order, project, hours in rows:
             effect = _("left out of the invoice") if approved_only \
@@ -429,8 +434,7 @@ class PsBillingBlocker(models.Model):
             # the time to approve itself, not its project: the reviewer selects and approves
             action = self.env["ir.actions.act_window"]._for_xml_id(
                 "ps_billing_readiness.account_analytic_line_action_approval")
-            domain = [("order_id", "=", self.order_id.id), ("timesheet_invoice_id", "=", False),
-                      ("ps_timesheet_state", "!=", "approved")]
+            domain = unapproved_time_domain(self.order_id.ids)
             if self.res_model == "project.project" and self.res_id:
                 domain.append(("project_id", "=", self.res_id))
             action.update({

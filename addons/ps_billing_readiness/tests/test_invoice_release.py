@@ -34,6 +34,7 @@ class TestInvoiceRelease(ApprovableContract, ReleaseCommon):
     """The release policy, and ps_base's contract kit on customer invoices."""
     kit_forged = {"ps_release_amount": 1.0, "ps_invoice_margin": 99.0,
                   "ps_release_breach": False, "ps_manual_adjustment": False}
+    kit_forged_sources = (("invoice_line_ids", "price_subtotal", 1.0),)
 
     @classmethod
     def setUpClass(cls):

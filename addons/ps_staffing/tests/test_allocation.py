@@ -161,6 +161,7 @@ class TestAllocationApproval(StaffingCommon):
 @tagged("post_install", "-at_install")
 class TestAllocationContract(ApprovableContract, StaffingCommon):
     kit_forged = {"utilization_after": 0.0, "leave_overlap": False, "is_subcontractor": False}
+    kit_forged_sources = (("", "weekly_capacity", 1000.0),)
 
     @classmethod
     def setUpClass(cls):

@@ -178,6 +178,7 @@ class TestPurchaseContract(ApprovableContract, PurchaseGateCommon):
 
     kit_forged = {"ps_vendor_subcontractor": False, "ps_regulated_customer": False,
                   "ps_regulated_customer_id": False, "ps_amount_untaxed_company": 0.0}
+    kit_forged_sources = (("", "currency_rate", 1000.0), ("order_line", "price_subtotal", 1.0))
 
     @classmethod
     def setUpClass(cls):
